@@ -1,0 +1,32 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from rmos_site.enums import Role
+from rmos_site.roles import grant_role
+
+
+class Command(BaseCommand):
+    help = "Create USERNAME if needed, put it in ROLE's group, and print its API token alone on stdout."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, choices=[role.value for role in Role])
+
+    def handle(self, *args, username: str, role: str, **options):
+        username = username.strip()
+        if not username:
+            raise CommandError("USERNAME must not be empty")
+        User = get_user_model()
+        with transaction.atomic():
+            user, created = User.objects.get_or_create(username=username)
+            if created:
+                # API-only users log in with their token; an unusable password keeps the login page closed.
+                user.set_unusable_password()
+                user.save()
+            grant_role(user, role)
+            token, _ = Token.objects.get_or_create(user=user)
+        if created:
+            self.stderr.write(f"created user {username!r} with role {role}")
+        self.stdout.write(token.key)

@@ -1,0 +1,84 @@
+"""Shared personas: operator, approver, auditor, admin, and an outsider with no RMOS role."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from rmos_site.enums import Role
+from rmos_site.roles import grant_role
+
+
+def make_user(username: str, role: str | None = None):
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username)
+    if role:
+        grant_role(user, role)
+    return user
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def operator(db):
+    return make_user("op", Role.OPERATOR)
+
+
+@pytest.fixture
+def operator2(db):
+    return make_user("op2", Role.OPERATOR)
+
+
+@pytest.fixture
+def approver(db):
+    return make_user("appr", Role.APPROVER)
+
+
+@pytest.fixture
+def approver2(db):
+    return make_user("appr2", Role.APPROVER)
+
+
+@pytest.fixture
+def auditor(db):
+    return make_user("aud", Role.AUDITOR)
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("adm", Role.ADMIN)
+
+
+@pytest.fixture
+def outsider(db):
+    return make_user("outsider")
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()
+
+
+@pytest.fixture
+def operator_client(operator):
+    return client_for(operator)
+
+
+@pytest.fixture
+def approver_client(approver):
+    return client_for(approver)
+
+
+@pytest.fixture
+def auditor_client(auditor):
+    return client_for(auditor)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    return client_for(outsider)
