@@ -1,0 +1,121 @@
+"""The run ledger: one append-only table of hashed, chained artifacts.
+
+Rows are inserted only by ``runs.services`` and never changed or deleted. PostgreSQL enforces that with
+triggers (``runs.immutability``, migration 0002); the refusals below fail earlier, with a clearer message.
+"""
+
+from django.db import models
+
+from runs.enums import RISK_LEVEL_CHOICES, RunKind, RunStatus
+from runs.errors import ImmutableArtifactError
+
+RUN_ID_PATTERN = r"^run_[0-9a-f]{32}$"
+_SHA256 = r"^[0-9a-f]{64}$"
+_OPTIONAL_SHA256 = r"^([0-9a-f]{64})?$"
+
+
+class RunArtifactQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableArtifactError("Run artifacts cannot be updated.")
+
+    def delete(self):
+        raise ImmutableArtifactError("Run artifacts cannot be deleted.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise ImmutableArtifactError("Run artifacts cannot be updated.")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        # runs.services inserts with COPY; nothing else inserts at all.
+        raise ImmutableArtifactError("Run artifacts are created only by runs.services.run_record.")
+
+
+class RunArtifact(models.Model):
+    run_id = models.CharField(primary_key=True, max_length=36, editable=False)
+    # Gapless position in the ledger, assigned under the ledger lock: also the index's "newest first" order.
+    seq = models.BigIntegerField(unique=True, editable=False)
+    # Set under the same lock as seq and never earlier than the previous artifact's, so both orders agree.
+    created_at = models.DateTimeField(editable=False)
+    kind = models.CharField(max_length=16, choices=RunKind.choices)
+    status = models.CharField(max_length=8, choices=RunStatus.choices)
+    mode = models.CharField(max_length=32, blank=True)
+    tool_id = models.CharField(max_length=100, blank=True)
+    material_id = models.CharField(max_length=100, blank=True)
+    machine_id = models.CharField(max_length=100, blank=True)
+    session_id = models.CharField(max_length=64, blank=True)
+    actor = models.CharField(max_length=150, blank=True, help_text="Username of the authenticated caller.")
+    risk_level = models.CharField(max_length=8, blank=True, choices=RISK_LEVEL_CHOICES)
+    score = models.FloatField(null=True, blank=True)
+    request = models.JSONField(default=dict, help_text="The request as received, client decision keys removed.")
+    discarded_client_fields = models.JSONField(default=list)
+    feasibility = models.JSONField(null=True, blank=True)
+    registry_snapshot = models.JSONField(null=True, blank=True)
+    gcode_text = models.TextField(null=True, blank=True)
+    toolpaths = models.JSONField(null=True, blank=True)
+    errors = models.JSONField(default=list)
+    engine_version = models.CharField(max_length=64, blank=True)
+    request_sha256 = models.CharField(max_length=64)
+    feasibility_sha256 = models.CharField(max_length=64, blank=True)
+    toolpaths_sha256 = models.CharField(max_length=64, blank=True)
+    gcode_sha256 = models.CharField(max_length=64, blank=True)
+    content_sha256 = models.CharField(max_length=64)
+    prev_sha256 = models.CharField(max_length=64)
+    chain_sha256 = models.CharField(max_length=64)
+
+    objects = RunArtifactQuerySet.as_manager()
+
+    class Meta:
+        # The base manager serves related lookups and internal ORM paths; it must refuse writes too.
+        base_manager_name = "objects"
+        ordering = ["-seq"]
+        # The index pages newest first by seq (keyset: "seq < cursor ORDER BY seq DESC LIMIT n"). Each
+        # (filter column, seq) index answers "this value, below this seq, newest first" by a backward range
+        # scan that stops after n rows, so a page deep in the ledger costs what the first page costs.
+        # Date filters are turned into a seq range through (created_at, seq) (created_at never decreases
+        # along seq), and tool_id_prefix is a LIKE 'prefix%' that needs the pattern-ops index.
+        indexes = [
+            models.Index(fields=["status", "seq"], name="runs_status_seq"),
+            models.Index(fields=["kind", "seq"], name="runs_kind_seq"),
+            models.Index(fields=["mode", "seq"], name="runs_mode_seq"),
+            models.Index(fields=["risk_level", "seq"], name="runs_risk_seq"),
+            models.Index(fields=["tool_id", "seq"], name="runs_tool_seq"),
+            models.Index(fields=["material_id", "seq"], name="runs_material_seq"),
+            models.Index(fields=["machine_id", "seq"], name="runs_machine_seq"),
+            models.Index(fields=["session_id", "seq"], name="runs_session_seq"),
+            models.Index(fields=["created_at", "seq"], name="runs_created_seq"),
+            models.Index(fields=["tool_id"], name="runs_tool_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(run_id__regex=RUN_ID_PATTERN), name="runs_run_id_format"),
+            models.CheckConstraint(condition=models.Q(seq__gte=1), name="runs_seq_positive"),
+            models.CheckConstraint(condition=models.Q(kind__in=RunKind.values), name="runs_kind_known"),
+            models.CheckConstraint(condition=models.Q(status__in=RunStatus.values), name="runs_status_known"),
+            models.CheckConstraint(
+                condition=models.Q(risk_level__in=["", *(value for value, _ in RISK_LEVEL_CHOICES)]),
+                name="runs_risk_level_known",
+            ),
+            *(
+                models.CheckConstraint(condition=models.Q(**{f"{name}__regex": _SHA256}), name=f"runs_{name}_hex")
+                for name in ("request_sha256", "content_sha256", "prev_sha256", "chain_sha256")
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{name}__regex": _OPTIONAL_SHA256}), name=f"runs_{name}_hex"
+                )
+                for name in ("feasibility_sha256", "toolpaths_sha256", "gcode_sha256")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} #{self.seq} {self.kind} {self.status}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            raise ImmutableArtifactError("Run artifacts are created only by runs.services.run_record.")
+        raise ImmutableArtifactError(f"Run artifact {self.run_id} is immutable and cannot be changed.")
+
+    def save_base(self, *args, **kwargs):
+        # loaddata and other raw saves call save_base directly, past save().
+        self.save()
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableArtifactError(f"Run artifact {self.run_id} is immutable and cannot be deleted.")

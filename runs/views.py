@@ -1,0 +1,122 @@
+"""The runs API: the index, one run, its download and the diff of two. Read-only, for every RMOS role."""
+
+from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from runs import selectors
+from runs.serializers import (
+    RunDiffQuerySerializer,
+    RunDiffSerializer,
+    RunDocumentSerializer,
+    RunListItemSerializer,
+    RunListQuerySerializer,
+    RunListSerializer,
+    RunProblemSerializer,
+    query_input,
+)
+
+_PROBLEMS = {
+    (status, "application/problem+json"): OpenApiResponse(RunProblemSerializer, description=description)
+    for status, description in (
+        (400, "VALIDATION_ERROR, INVALID_RUN_ID or INVALID_CURSOR"),
+        (401, "Not authenticated"),
+        (403, "No RMOS role"),
+    )
+}
+_NOT_FOUND = {(404, "application/problem+json"): OpenApiResponse(RunProblemSerializer, description="RUN_NOT_FOUND")}
+_RUN_ID = OpenApiParameter("run_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="run_ + 32 lowercase hex")
+
+
+def _etag(artifact) -> str:
+    return f'"{artifact.content_sha256}"'
+
+
+def _not_modified(request, etag: str) -> bool:
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    # Weak comparison (RFC 9110 13.1.2) is what If-None-Match uses: a W/ prefix does not matter.
+    tags = {tag.removeprefix("W/") for tag in parse_etags(header)}
+    return "*" in tags or etag in tags
+
+
+def _conditional(request, artifact, response):
+    """ETag on every answer; 304 when the client holds this version. Authorisation ran first, so a cached
+    copy is only ever confirmed to someone who may read it; ``private`` keeps shared caches out of it."""
+    etag = _etag(artifact)
+    if _not_modified(request, etag):
+        response = HttpResponse(status=304)
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["Authorization", "Cookie"])
+    return response
+
+
+class RunListView(APIView):
+    @extend_schema(
+        operation_id="runs_list",
+        summary="The run index",
+        description="Newest first (seq descending; seq is unique, so there are no ties). Filters AND across "
+        "names; a repeated name means OR. Follow `next_cursor` until it is null.",
+        parameters=[RunListQuerySerializer],
+        responses={200: RunListSerializer, **_PROBLEMS},
+    )
+    def get(self, request):
+        query = RunListQuerySerializer(data=query_input(request.query_params, RunListQuerySerializer))
+        query.is_valid(raise_exception=True)
+        items, next_cursor = selectors.run_list(
+            query.filters(), limit=query.validated_data.get("limit"), cursor=query.validated_data.get("cursor")
+        )
+        return Response({"items": RunListItemSerializer(items, many=True).data, "next_cursor": next_cursor})
+
+
+class RunDetailView(APIView):
+    @extend_schema(
+        operation_id="runs_retrieve",
+        summary="One run artifact",
+        parameters=[_RUN_ID],
+        responses={200: RunDocumentSerializer, 304: OpenApiResponse(description="Not modified"), **_PROBLEMS,
+                   **_NOT_FOUND},
+    )  # fmt: skip
+    def get(self, request, run_id: str):
+        artifact = selectors.run_get(run_id)
+        return _conditional(request, artifact, Response(selectors.run_document(artifact)))
+
+
+class RunDownloadView(APIView):
+    @extend_schema(
+        operation_id="runs_download",
+        summary="One run artifact as a file",
+        description="`{run_id}.json`, byte-identical on every download; `ETag` is the content hash.",
+        parameters=[_RUN_ID],
+        responses={(200, "application/json"): RunDocumentSerializer, 304: OpenApiResponse(description="Not modified"),
+                   **_PROBLEMS, **_NOT_FOUND},
+    )  # fmt: skip
+    def get(self, request, run_id: str):
+        artifact = selectors.run_get(run_id)
+        response = HttpResponse(selectors.run_download_bytes(artifact), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{artifact.run_id}.json"'
+        return _conditional(request, artifact, response)
+
+
+class RunDiffView(APIView):
+    @extend_schema(
+        operation_id="runs_diff",
+        summary="Decision-relevant differences between two runs",
+        description="b relative to a. G-code is compared by hash only. `?all=1` lists unchanged fields too.",
+        parameters=[
+            OpenApiParameter("a_id", OpenApiTypes.STR, OpenApiParameter.PATH),
+            OpenApiParameter("b_id", OpenApiTypes.STR, OpenApiParameter.PATH),
+            RunDiffQuerySerializer,
+        ],
+        responses={200: RunDiffSerializer, **_PROBLEMS, **_NOT_FOUND},
+    )
+    def get(self, request, a_id: str, b_id: str):
+        query = RunDiffQuerySerializer(data=query_input(request.query_params, RunDiffQuerySerializer))
+        query.is_valid(raise_exception=True)
+        return Response(selectors.run_diff(a_id, b_id, include_unchanged=query.validated_data["all"]))
