@@ -74,22 +74,22 @@ def _drf_problem(exc: exceptions.APIException) -> dict:
     extra = {}
     if isinstance(exc, exceptions.ValidationError):
         extra["errors"] = exc.detail
-        detail = _first_validation_message(exc.detail)
+        detail = first_validation_message(exc.detail)
     else:
         detail = str(exc.detail)
     return problem_body(status=exc.status_code, error=code, title=title, detail=detail, **extra)
 
 
-def _first_validation_message(detail, path: str = "") -> str:
+def first_validation_message(detail, path: str = "") -> str:
     """A readable one-liner for ``detail``: the first field error with its path."""
     if isinstance(detail, dict):
         for key, value in detail.items():
             sub = f"{path}.{key}" if path else str(key)
             if key == "non_field_errors":
                 sub = path
-            return _first_validation_message(value, sub)
+            return first_validation_message(value, sub)
     if isinstance(detail, list) and detail:
-        return _first_validation_message(detail[0], path)
+        return first_validation_message(detail[0], path)
     return f"{path}: {detail}" if path else str(detail)
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "pgtrigger",
     "pghistory",
+    "pghistory.admin",
     "django_fsm",
     "rmos_site",
     "runs",
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "feasibility.middleware.RegistryHistoryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "rmos_site.problems.DatabaseUnavailableMiddleware",
 ]
@@ -157,6 +159,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- RMOS policy ---
+# The feasibility engine, as a dotted path to `evaluate(request, *, tool, material, machine) -> verdict`,
+# so a shop can plug in its own rules (docs/feasibility.md).
+RMOS_FEASIBILITY_ENGINE = env_str("RMOS_FEASIBILITY_ENGINE", "feasibility.engine.evaluate")
 # Four-eyes principle: an approver may not approve a session they created unless this is switched on.
 RMOS_ALLOW_SELF_APPROVAL = env_bool("RMOS_ALLOW_SELF_APPROVAL", False)
 

@@ -1,0 +1,340 @@
+"""The default shop: the registry a fresh RMOS install judges with, as plain data (see docs/interfaces.md).
+
+The dicts carry exactly the interface keys; where each number comes from is said in the comments.
+Wood figures are the usual public Wood Database-style values: Janka side hardness (lbf) and average dried
+density (kg/m3, 12 % moisture). Chip-load bands are for 2-flute carbide router bits in hardwood, taken
+from the conservative end of the common manufacturers' chip-load charts (Onsrud, Amana, Whiteside);
+the engine scales them by hardness (docs/feasibility.md). Saw bands are the effective chip thickness per
+tooth, which the engine corrects for the very shallow engagement of a saw (radial chip thinning).
+"""
+
+MATERIALS: list[dict] = [
+    # Gaboon ebony (Diospyros crassiflora): 3080 lbf, 955 kg/m3; oily enough to gum and burnish when hot.
+    {
+        "material_id": "ebony",
+        "name": "Gaboon ebony",
+        "material_class": "hardwood",
+        "janka_lbf": 3080,
+        "density_kg_m3": 955,
+        "oily": True,
+    },
+    # East Indian rosewood (Dalbergia latifolia): 2440 lbf, 830 kg/m3; natural oils.
+    {
+        "material_id": "east_indian_rosewood",
+        "name": "East Indian rosewood",
+        "material_class": "hardwood",
+        "janka_lbf": 2440,
+        "density_kg_m3": 830,
+        "oily": True,
+    },
+    # Hard maple (Acer saccharum): 1450 lbf, 705 kg/m3. Not oily, but burns readily when rubbed.
+    {
+        "material_id": "hard_maple",
+        "name": "Hard maple",
+        "material_class": "hardwood",
+        "janka_lbf": 1450,
+        "density_kg_m3": 705,
+        "oily": False,
+    },
+    # The seed's example id `maple`: the same figures as hard maple (necks and fingerboards use hard maple).
+    {
+        "material_id": "maple",
+        "name": "Maple (hard)",
+        "material_class": "hardwood",
+        "janka_lbf": 1450,
+        "density_kg_m3": 705,
+        "oily": False,
+    },
+    # Honduran mahogany (Swietenia macrophylla): 800 lbf, 590 kg/m3.
+    {
+        "material_id": "mahogany",
+        "name": "Honduran mahogany",
+        "material_class": "hardwood",
+        "janka_lbf": 800,
+        "density_kg_m3": 590,
+        "oily": False,
+    },
+    # Sitka spruce (Picea sitchensis): 510 lbf, 425 kg/m3; the classic soundboard.
+    {
+        "material_id": "sitka_spruce",
+        "name": "Sitka spruce",
+        "material_class": "softwood",
+        "janka_lbf": 510,
+        "density_kg_m3": 425,
+        "oily": False,
+    },
+    # Western red cedar (Thuja plicata): 350 lbf, 370 kg/m3; soft, tears out easily.
+    {
+        "material_id": "western_red_cedar",
+        "name": "Western red cedar",
+        "material_class": "softwood",
+        "janka_lbf": 350,
+        "density_kg_m3": 370,
+        "oily": False,
+    },
+    # Black walnut (Juglans nigra): 1010 lbf, 610 kg/m3.
+    {
+        "material_id": "walnut",
+        "name": "Black walnut",
+        "material_class": "hardwood",
+        "janka_lbf": 1010,
+        "density_kg_m3": 610,
+        "oily": False,
+    },
+    # Koa (Acacia koa): 1170 lbf, 610 kg/m3.
+    {
+        "material_id": "koa",
+        "name": "Koa",
+        "material_class": "hardwood",
+        "janka_lbf": 1170,
+        "density_kg_m3": 610,
+        "oily": False,
+    },
+    # MDF: density 700-800 kg/m3 in manufacturers' sheets; Janka is not a standard test for MDF, so the
+    # figure is an approximate mid value of published indentation comparisons (used only for chip scaling).
+    {
+        "material_id": "mdf",
+        "name": "MDF",
+        "material_class": "composite",
+        "janka_lbf": 1000,
+        "density_kg_m3": 750,
+        "oily": False,
+    },
+    # Baltic birch plywood: birch faces (yellow birch 1260 lbf); ~680 kg/m3 panel density with glue lines.
+    {
+        "material_id": "baltic_birch_plywood",
+        "name": "Baltic birch plywood",
+        "material_class": "composite",
+        "janka_lbf": 1260,
+        "density_kg_m3": 680,
+        "oily": False,
+    },
+]
+
+TOOLS: list[dict] = [
+    # Thin-kerf slotting blade for fret slots: 0.6 mm kerf (fret tangs want 0.58-0.60 mm slots), carbide
+    # tipped; 40 mm usable depth below the arbor flange; rated 9000 rpm (66 m/s rim speed). shank_mm holds
+    # the arbor bore.
+    {
+        "tool_id": "saw:thin_140",
+        "name": "140 mm thin-kerf fret slotting blade, 0.6 mm kerf",
+        "kind": "saw",
+        "diameter_mm": 140.0,
+        "flutes": 40,
+        "flute_length_mm": 40.0,
+        "shank_mm": 20.0,
+        "stickout_mm": 0.0,
+        "kerf_mm": 0.6,
+        "max_rpm": 9000,
+        "chipload_min_mm": 0.01,
+        "chipload_max_mm": 0.04,
+        "vbit_angle_deg": None,
+        "tool_material": "carbide",
+    },
+    # HSS slitting saw, 100 x 0.58 mm (0.023 in), 80 teeth, 22 mm bore; kept slow (6000 rpm, 31 m/s rim)
+    # because an HSS slitting saw is not balanced for woodworking speeds.
+    {
+        "tool_id": "saw:slit_100",
+        "name": "100 mm HSS slitting saw, 0.58 mm kerf",
+        "kind": "saw",
+        "diameter_mm": 100.0,
+        "flutes": 80,
+        "flute_length_mm": 25.0,
+        "shank_mm": 22.0,
+        "stickout_mm": 0.0,
+        "kerf_mm": 0.58,
+        "max_rpm": 6000,
+        "chipload_min_mm": 0.005,
+        "chipload_max_mm": 0.03,
+        "vbit_angle_deg": None,
+        "tool_material": "hss",
+    },
+    # 1/8 in spiral bits: 1/2 in cutting length; hardwood chip load 0.002-0.004 in (0.05-0.10 mm);
+    # downcuts pack their chips into the cut, so their band is set about 20 % lower.
+    {
+        "tool_id": "router:upcut_1_8in",
+        "name": "1/8 in 2-flute upcut spiral",
+        "kind": "router",
+        "diameter_mm": 3.175,
+        "flutes": 2,
+        "flute_length_mm": 12.7,
+        "shank_mm": 3.175,
+        "stickout_mm": 20.0,
+        "kerf_mm": None,
+        "max_rpm": 24000,
+        "chipload_min_mm": 0.05,
+        "chipload_max_mm": 0.10,
+        "vbit_angle_deg": None,
+        "tool_material": "carbide",
+    },
+    {
+        "tool_id": "router:downcut_1_8in",
+        "name": "1/8 in 2-flute downcut spiral",
+        "kind": "router",
+        "diameter_mm": 3.175,
+        "flutes": 2,
+        "flute_length_mm": 12.7,
+        "shank_mm": 3.175,
+        "stickout_mm": 20.0,
+        "kerf_mm": None,
+        "max_rpm": 24000,
+        "chipload_min_mm": 0.04,
+        "chipload_max_mm": 0.08,
+        "vbit_angle_deg": None,
+        "tool_material": "carbide",
+    },
+    # 1/4 in spiral bits: 7/8 in cutting length; hardwood chip load 0.006-0.010 in (0.15-0.25 mm).
+    {
+        "tool_id": "router:upcut_1_4in",
+        "name": "1/4 in 2-flute upcut spiral",
+        "kind": "router",
+        "diameter_mm": 6.35,
+        "flutes": 2,
+        "flute_length_mm": 22.2,
+        "shank_mm": 6.35,
+        "stickout_mm": 32.0,
+        "kerf_mm": None,
+        "max_rpm": 24000,
+        "chipload_min_mm": 0.15,
+        "chipload_max_mm": 0.25,
+        "vbit_angle_deg": None,
+        "tool_material": "carbide",
+    },
+    {
+        "tool_id": "router:downcut_1_4in",
+        "name": "1/4 in 2-flute downcut spiral",
+        "kind": "router",
+        "diameter_mm": 6.35,
+        "flutes": 2,
+        "flute_length_mm": 22.2,
+        "shank_mm": 6.35,
+        "stickout_mm": 32.0,
+        "kerf_mm": None,
+        "max_rpm": 24000,
+        "chipload_min_mm": 0.12,
+        "chipload_max_mm": 0.20,
+        "vbit_angle_deg": None,
+        "tool_material": "carbide",
+    },
+    # Metric flat end mills (2 flutes, carbide), same chip-load class as their imperial neighbours.
+    {
+        "tool_id": "router:flat_3mm",
+        "name": "3 mm 2-flute flat end mill",
+        "kind": "router",
+        "diameter_mm": 3.0,
+        "flutes": 2,
+        "flute_length_mm": 12.0,
+        "shank_mm": 3.175,
+        "stickout_mm": 20.0,
+        "kerf_mm": None,
+        "max_rpm": 24000,
+        "chipload_min_mm": 0.05,
+        "chipload_max_mm": 0.10,
+        "vbit_angle_deg": None,
+        "tool_material": "carbide",
+    },
+    {
+        "tool_id": "router:flat_6mm",
+        "name": "6 mm 2-flute flat end mill",
+        "kind": "router",
+        "diameter_mm": 6.0,
+        "flutes": 2,
+        "flute_length_mm": 22.0,
+        "shank_mm": 6.0,
+        "stickout_mm": 30.0,
+        "kerf_mm": None,
+        "max_rpm": 24000,
+        "chipload_min_mm": 0.13,
+        "chipload_max_mm": 0.23,
+        "vbit_angle_deg": None,
+        "tool_material": "carbide",
+    },
+    # 1/2 in V-groove bits on 1/4 in shanks; flute length is the cone height r / tan(angle / 2).
+    {
+        "tool_id": "vbit:60deg",
+        "name": "60 degree V-bit, 1/2 in",
+        "kind": "vbit",
+        "diameter_mm": 12.7,
+        "flutes": 2,
+        "flute_length_mm": 11.0,
+        "shank_mm": 6.35,
+        "stickout_mm": 28.0,
+        "kerf_mm": None,
+        "max_rpm": 24000,
+        "chipload_min_mm": 0.05,
+        "chipload_max_mm": 0.12,
+        "vbit_angle_deg": 60.0,
+        "tool_material": "carbide",
+    },
+    {
+        "tool_id": "vbit:90deg",
+        "name": "90 degree V-bit, 1/2 in",
+        "kind": "vbit",
+        "diameter_mm": 12.7,
+        "flutes": 2,
+        "flute_length_mm": 6.35,
+        "shank_mm": 6.35,
+        "stickout_mm": 22.0,
+        "kerf_mm": None,
+        "max_rpm": 24000,
+        "chipload_min_mm": 0.05,
+        "chipload_max_mm": 0.12,
+        "vbit_angle_deg": 90.0,
+        "tool_material": "carbide",
+    },
+]
+
+MACHINES: list[dict] = [
+    # A mid-size hobby/pro router with a 2.2 kW, 24000 rpm air-cooled VFD spindle (the common ER20 class).
+    {
+        "machine_id": "router_a",
+        "name": "Mid-size CNC router, 2.2 kW spindle",
+        "travel_x_mm": 800.0,
+        "travel_y_mm": 600.0,
+        "travel_z_mm": 120.0,
+        "rpm_min": 6000,
+        "rpm_max": 24000,
+        "max_feed_xy_mm_min": 10000.0,
+        "max_feed_z_mm_min": 3000.0,
+        "spindle_power_w": 2200.0,
+    },
+    # A desktop 4040-class machine with a 500 W DC ER11 spindle (12000 rpm).
+    {
+        "machine_id": "desktop_4040",
+        "name": "Desktop 4040 router, 500 W DC spindle",
+        "travel_x_mm": 400.0,
+        "travel_y_mm": 400.0,
+        "travel_z_mm": 78.0,
+        "rpm_min": 3000,
+        "rpm_max": 12000,
+        "max_feed_xy_mm_min": 3000.0,
+        "max_feed_z_mm_min": 1000.0,
+        "spindle_power_w": 500.0,
+    },
+    # A 3018-class hobby machine: 775 DC motor spindle (about 10000 rpm, well under 100 W of cutting power).
+    {
+        "machine_id": "desktop_3018",
+        "name": "3018 desktop router, 775 motor spindle",
+        "travel_x_mm": 300.0,
+        "travel_y_mm": 180.0,
+        "travel_z_mm": 45.0,
+        "rpm_min": 1000,
+        "rpm_max": 10000,
+        "max_feed_xy_mm_min": 1500.0,
+        "max_feed_z_mm_min": 600.0,
+        "spindle_power_w": 80.0,
+    },
+]
+
+
+def tools_by_id() -> dict[str, dict]:
+    """Fresh copies, so a caller mutating one cannot change the defaults."""
+    return {tool["tool_id"]: dict(tool) for tool in TOOLS}
+
+
+def materials_by_id() -> dict[str, dict]:
+    return {material["material_id"]: dict(material) for material in MATERIALS}
+
+
+def machines_by_id() -> dict[str, dict]:
+    return {machine["machine_id"]: dict(machine) for machine in MACHINES}
