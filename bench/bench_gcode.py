@@ -1,0 +1,134 @@
+"""Benchmark (not a test) of G-code generation and verification as programs grow.
+
+    .venv/bin/python bench/bench_gcode.py            # full run
+    .venv/bin/python bench/bench_gcode.py --quick    # smoke: fewer sizes and repeats
+
+For each size it reports the median over the repeats of the generation and verification times, the time
+per move, and that per-move time as a ratio of the smallest size of the same design in the same run: on a
+noisy shared machine the absolute figures drift, the ratios stay comparable. Ratios near 1 mean linear
+scaling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from toolpaths.gcode import generate
+from toolpaths.verify import verify
+
+MACHINE = {
+    "machine_id": "bench",
+    "name": "Benchmark router",
+    "travel_x_mm": 800.0,
+    "travel_y_mm": 600.0,
+    "travel_z_mm": 120.0,
+    "rpm_min": 6000,
+    "rpm_max": 24000,
+    "max_feed_xy_mm_min": 10000.0,
+    "max_feed_z_mm_min": 3000.0,
+    "spindle_power_w": 2200.0,
+}
+ROUTER = {
+    "tool_id": "router:bench_3mm",
+    "name": "3 mm 2-flute",
+    "kind": "router",
+    "diameter_mm": 3.0,
+    "flutes": 2,
+    "flute_length_mm": 12.0,
+    "shank_mm": 3.175,
+    "stickout_mm": 18.0,
+    "kerf_mm": None,
+    "max_rpm": 24000,
+    "chipload_min_mm": 0.02,
+    "chipload_max_mm": 0.08,
+    "vbit_angle_deg": None,
+    "tool_material": "carbide",
+}
+SAW = {**ROUTER, "tool_id": "saw:bench_140", "name": "140 mm saw", "kind": "saw", "diameter_mm": 140.0}
+SAW["kerf_mm"] = 0.6
+CUT = {
+    "rpm": 18000,
+    "feed_mm_min": 1440.0,
+    "plunge_mm_min": 480.0,
+    "stepdown_mm": 1.0,
+    "passes": 3,
+    "stepover_mm": 1.2,
+    "chip_load_mm": 0.04,
+    "safe_z_mm": 5.0,
+    "depth_mm": 3.0,
+    "stock_thickness_mm": 6.0,
+}
+PLACED = {"x": 0.0, "y": 0.0, "stock_thickness": 6.0, "depth": 3.0}
+ROSETTE = {**PLACED, "shape": "ring", "od": 200.0, "inner_d": 100.0, "width": 50.0}
+ROUND_POCKET = {**PLACED, "shape": "pocket_circle", "d": 200.0}
+RECT_POCKET = {**PLACED, "shape": "pocket_rect", "w": 300.0, "h": 200.0}
+FRETBOARD = {**PLACED, "shape": "fret_slots", "x": -300.0, "scale_length": 648.0, "board_width": 56.0}
+
+STEPOVERS = {"quick": (2.0, 0.5, 0.1), "full": (2.0, 1.0, 0.5, 0.25, 0.1, 0.05, 0.02)}
+FRETS = {"quick": (12, 24, 96), "full": (12, 24, 48, 96, 192)}
+REPEATS = {"quick": 3, "full": 9}
+
+
+def cases(mode: str) -> list[tuple[str, str, dict, dict, dict]]:
+    """(group, size label, design, cut, tool), smallest program of each group first."""
+    found = []
+    for group, design in (("ring", ROSETTE), ("pocket_circle", ROUND_POCKET), ("pocket_rect", RECT_POCKET)):
+        for stepover in STEPOVERS[mode]:
+            found.append((group, f"stepover {stepover}", design, {**CUT, "stepover_mm": stepover}, ROUTER))
+    for frets in FRETS[mode]:
+        found.append(("fret_slots", f"{frets} frets", {**FRETBOARD, "frets": frets}, CUT, SAW))
+    return found
+
+
+def median_ms(action, repeats: int) -> float:
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter_ns()
+        action()
+        timings.append(time.perf_counter_ns() - started)
+    return statistics.median(timings) / 1e6
+
+
+def measure(design: dict, cut: dict, tool: dict, repeats: int) -> tuple[int, float, float]:
+    program = generate(design=design, cut=cut, tool=tool, machine=MACHINE)
+    problems = verify(program.gcode_text, design=design, cut=cut, machine=MACHINE)
+    if problems:
+        raise SystemExit(f"generated program failed verification: {problems[:3]}")
+    text = program.gcode_text
+    gen_ms = median_ms(lambda: generate(design=design, cut=cut, tool=tool, machine=MACHINE), repeats)
+    verify_ms = median_ms(lambda: verify(text, design=design, cut=cut, machine=MACHINE), repeats)
+    return len(program.moves), gen_ms, verify_ms
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats, for a smoke run")
+    mode = "quick" if parser.parse_args(argv).quick else "full"
+    repeats = REPEATS[mode]
+
+    print(f"G-code benchmark ({mode}, median of {repeats}, Python {sys.version.split()[0]})")
+    header = (
+        f"{'design':<14}{'size':<16}{'moves':>8}{'gen ms':>10}{'verify ms':>11}"
+        f"{'gen us/mv':>11}{'ratio':>7}{'ver us/mv':>11}{'ratio':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    baselines: dict[str, tuple[float, float]] = {}
+    for group, label, design, cut, tool in cases(mode):
+        moves, gen_ms, verify_ms = measure(design, cut, tool, repeats)
+        gen_us, verify_us = gen_ms * 1000 / moves, verify_ms * 1000 / moves
+        base_gen, base_verify = baselines.setdefault(group, (gen_us, verify_us))
+        print(
+            f"{group:<14}{label:<16}{moves:>8}{gen_ms:>10.2f}{verify_ms:>11.2f}"
+            f"{gen_us:>11.2f}{gen_us / base_gen:>7.2f}{verify_us:>11.2f}{verify_us / base_verify:>7.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+(RMOS program: pocket_rect)
+(design: w=30 h=16 depth=3 at X0 Y0)
+(tool: router:downcut_3mm - 3 mm 2-flute downcut)
+(tool kind: router D3, cutting width 3)
+(machine: router_a)
+(cut: S18000 feed 1440 plunge 480 mm/min)
+(depth: 2 passes of 1.5 mm, safe Z5)
+(stepover 1.2 mm)
+(entry: straight plunge at the plunge feed, rapids only at safe Z)
+(Z0 = top of stock, stock 6 mm thick)
+(X Y Z = tool tip centre, X0 Y0 = centre of machine travel)
+(units: mm)
+G21 G90 G17
+G0 Z5
+M3 S18000
+G4 P2
+G0 X-13.5 Y-6.5
+G1 Z-1.5 F480
+G1 X13.5 Y-6.5 F1440
+G1 X13.5 Y-5.318
+G1 X-13.5 Y-5.318
+G1 X-13.5 Y-4.136
+G1 X13.5 Y-4.136
+G1 X13.5 Y-2.955
+G1 X-13.5 Y-2.955
+G1 X-13.5 Y-1.773
+G1 X13.5 Y-1.773
+G1 X13.5 Y-0.591
+G1 X-13.5 Y-0.591
+G1 X-13.5 Y0.591
+G1 X13.5 Y0.591
+G1 X13.5 Y1.773
+G1 X-13.5 Y1.773
+G1 X-13.5 Y2.955
+G1 X13.5 Y2.955
+G1 X13.5 Y4.136
+G1 X-13.5 Y4.136
+G1 X-13.5 Y5.318
+G1 X13.5 Y5.318
+G1 X13.5 Y6.5
+G1 X-13.5 Y6.5
+G1 X-13.5 Y-6.5
+G1 X13.5 Y-6.5
+G1 X13.5 Y6.5
+G1 X-13.5 Y6.5
+G1 Z-3 F480
+G1 X13.5 Y6.5 F1440
+G1 X13.5 Y5.318
+G1 X-13.5 Y5.318
+G1 X-13.5 Y4.136
+G1 X13.5 Y4.136
+G1 X13.5 Y2.955
+G1 X-13.5 Y2.955
+G1 X-13.5 Y1.773
+G1 X13.5 Y1.773
+G1 X13.5 Y0.591
+G1 X-13.5 Y0.591
+G1 X-13.5 Y-0.591
+G1 X13.5 Y-0.591
+G1 X13.5 Y-1.773
+G1 X-13.5 Y-1.773
+G1 X-13.5 Y-2.955
+G1 X13.5 Y-2.955
+G1 X13.5 Y-4.136
+G1 X-13.5 Y-4.136
+G1 X-13.5 Y-5.318
+G1 X13.5 Y-5.318
+G1 X13.5 Y-6.5
+G1 X-13.5 Y-6.5
+G1 X13.5 Y-6.5
+G1 X13.5 Y6.5
+G1 X-13.5 Y6.5
+G1 X-13.5 Y-6.5
+G0 Z5
+M5
+M30

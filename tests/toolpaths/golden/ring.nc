@@ -1,0 +1,38 @@
+(RMOS program: ring)
+(design: od=100 inner_d=90 width=5 depth=3 at X0 Y0)
+(tool: router:downcut_3mm - 3 mm 2-flute downcut)
+(tool kind: router D3, cutting width 3)
+(machine: router_a)
+(cut: S18000 feed 1440 plunge 480 mm/min)
+(depth: 2 passes of 1.5 mm, safe Z5)
+(stepover 1.2 mm)
+(entry: straight plunge at the plunge feed, rapids only at safe Z)
+(Z0 = top of stock, stock 6 mm thick)
+(X Y Z = tool tip centre, X0 Y0 = centre of machine travel)
+(units: mm)
+G21 G90 G17
+G0 Z5
+M3 S18000
+G4 P2
+G0 X46.5 Y0
+G1 Z-1.5 F480
+G3 X-46.5 Y0 I-46.5 J0 F1440
+G3 X46.5 Y0 I46.5 J0
+G1 X47.5 Y0
+G3 X-47.5 Y0 I-47.5 J0
+G3 X47.5 Y0 I47.5 J0
+G1 X48.5 Y0
+G3 X-48.5 Y0 I-48.5 J0
+G3 X48.5 Y0 I48.5 J0
+G1 Z-3 F480
+G3 X-48.5 Y0 I-48.5 J0 F1440
+G3 X48.5 Y0 I48.5 J0
+G1 X47.5 Y0
+G3 X-47.5 Y0 I-47.5 J0
+G3 X47.5 Y0 I47.5 J0
+G1 X46.5 Y0
+G3 X-46.5 Y0 I-46.5 J0
+G3 X46.5 Y0 I46.5 J0
+G0 Z5
+M5
+M30

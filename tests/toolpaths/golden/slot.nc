@@ -1,0 +1,23 @@
+(RMOS program: slot)
+(design: length=60 depth=3 angle=30 at X-20 Y10)
+(tool: router:downcut_3mm - 3 mm 2-flute downcut)
+(tool kind: router D3, cutting width 3)
+(machine: router_a)
+(cut: S18000 feed 1440 plunge 480 mm/min)
+(depth: 2 passes of 1.5 mm, safe Z5)
+(entry: straight plunge at the plunge feed, rapids only at safe Z)
+(Z0 = top of stock, stock 6 mm thick)
+(X Y Z = tool tip centre, X0 Y0 = centre of machine travel)
+(units: mm)
+G21 G90 G17
+G0 Z5
+M3 S18000
+G4 P2
+G0 X-20 Y10
+G1 Z-1.5 F480
+G1 X31.962 Y40 F1440
+G1 Z-3 F480
+G1 X-20 Y10 F1440
+G0 Z5
+M5
+M30

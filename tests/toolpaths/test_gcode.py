@@ -1,0 +1,400 @@
+"""G-code generation: golden files, geometry, structure and determinism. Pure: no Django, no database.
+
+The golden files under ``golden/`` pin the exact bytes of one program per design. After an intended change
+to the output, regenerate them and review the diff:
+
+    RMOS_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -p no:django tests/toolpaths/test_gcode.py
+"""
+
+import math
+import os
+import re
+import time
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from toolpaths.gcode import ARC_CCW, FEED, RAPID, Move, format_number, generate
+from toolpaths.verify import verify
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+UPDATE_GOLDEN = os.environ.get("RMOS_UPDATE_GOLDEN") == "1"
+
+MACHINE = {
+    "machine_id": "router_a",
+    "name": "Shop router A",
+    "travel_x_mm": 800.0,
+    "travel_y_mm": 600.0,
+    "travel_z_mm": 120.0,
+    "rpm_min": 6000,
+    "rpm_max": 24000,
+    "max_feed_xy_mm_min": 10000.0,
+    "max_feed_z_mm_min": 3000.0,
+    "spindle_power_w": 2200.0,
+}
+ROUTER = {
+    "tool_id": "router:downcut_3mm",
+    "name": "3 mm 2-flute downcut",
+    "kind": "router",
+    "diameter_mm": 3.0,
+    "flutes": 2,
+    "flute_length_mm": 12.0,
+    "shank_mm": 3.175,
+    "stickout_mm": 18.0,
+    "kerf_mm": None,
+    "max_rpm": 24000,
+    "chipload_min_mm": 0.02,
+    "chipload_max_mm": 0.08,
+    "vbit_angle_deg": None,
+    "tool_material": "carbide",
+}
+SAW = {
+    **ROUTER,
+    "tool_id": "saw:thin_140",
+    "name": "140 mm thin-kerf fret saw",
+    "kind": "saw",
+    "diameter_mm": 140.0,
+    "flutes": 60,
+    "flute_length_mm": 20.0,
+    "shank_mm": 0.0,
+    "stickout_mm": 0.0,
+    "kerf_mm": 0.6,
+    "max_rpm": 12000,
+    "tool_material": "hss",
+}
+VBIT = {**ROUTER, "tool_id": "vbit:60deg", "name": "60 degree V-bit", "kind": "vbit", "diameter_mm": 6.0}
+VBIT["vbit_angle_deg"] = 60.0
+CUT = {
+    "rpm": 18000,
+    "feed_mm_min": 1440.0,
+    "plunge_mm_min": 480.0,
+    "stepdown_mm": 1.5,
+    "passes": 2,
+    "stepover_mm": 1.2,
+    "chip_load_mm": 0.04,
+    "safe_z_mm": 5.0,
+    "depth_mm": 3.0,
+    "stock_thickness_mm": 6.0,
+}
+SAW_CUT = {**CUT, "rpm": 8000, "feed_mm_min": 600.0, "plunge_mm_min": 300.0, "stepdown_mm": 1.0, "passes": 3}
+PLACED = {"x": 0.0, "y": 0.0, "stock_thickness": 6.0, "depth": 3.0}
+DESIGNS = {
+    "ring": {**PLACED, "shape": "ring", "od": 100.0, "inner_d": 90.0, "width": 5.0},
+    "slot": {**PLACED, "shape": "slot", "x": -20.0, "y": 10.0, "length": 60.0, "angle": 30.0},
+    "fret_slots": {
+        **PLACED,
+        "shape": "fret_slots",
+        "x": -300.0,
+        "scale_length": 648.0,
+        "frets": 24,
+        "board_width": 56.0,
+    },
+    "pocket_circle": {**PLACED, "shape": "pocket_circle", "x": 50.0, "y": -40.0, "d": 20.0},
+    "pocket_rect": {**PLACED, "shape": "pocket_rect", "w": 30.0, "h": 16.0},
+}
+GOLDEN_CASES = {
+    "ring": (ROUTER, CUT),
+    "slot": (ROUTER, CUT),
+    "fret_slots": (SAW, SAW_CUT),
+    "pocket_circle": (ROUTER, CUT),
+    "pocket_rect": (ROUTER, CUT),
+}
+MOTION_LINE = re.compile(r"^G[0-3] ")
+
+
+def program(case, *, tool=None, cut=None, **changes):
+    default_tool, default_cut = GOLDEN_CASES[case]
+    return generate(
+        design={**DESIGNS[case], **changes},
+        cut=cut or default_cut,
+        tool=tool or default_tool,
+        machine=MACHINE,
+    )
+
+
+def cutting_moves(moves):
+    """(move, x, y, z) of every feed and arc move, with modal axes filled in."""
+    x = y = z = None
+    found = []
+    for move in moves:
+        x = x if move.x is None else move.x
+        y = y if move.y is None else move.y
+        z = z if move.z is None else move.z
+        if move.kind != RAPID:
+            found.append((move, x, y, z))
+    return found
+
+
+def arc_radii(moves):
+    return [round(math.hypot(move.i, move.j), 3) for move in moves if move.kind == ARC_CCW]
+
+
+@pytest.mark.parametrize("shape", sorted(GOLDEN_CASES))
+def test_gcode_matches_golden_file(shape):
+    text = program(shape).gcode_text
+    golden = GOLDEN_DIR / f"{shape}.nc"
+    if UPDATE_GOLDEN:
+        GOLDEN_DIR.mkdir(exist_ok=True)
+        golden.write_bytes(text.encode("ascii"))
+    assert text == golden.read_bytes().decode("ascii")
+
+
+@pytest.mark.parametrize(
+    ("shape", "tool", "cut"),
+    [
+        ("ring", ROUTER, CUT),
+        ("ring", VBIT, CUT),
+        ("slot", ROUTER, CUT),
+        ("slot", SAW, SAW_CUT),
+        ("fret_slots", SAW, SAW_CUT),
+        ("fret_slots", ROUTER, CUT),
+        ("pocket_circle", ROUTER, CUT),
+        ("pocket_circle", VBIT, CUT),
+        ("pocket_rect", ROUTER, CUT),
+        ("pocket_rect", VBIT, CUT),
+    ],
+)
+def test_gcode_passes_verify_for_every_design(shape, tool, cut):
+    design = DESIGNS[shape]
+    text = generate(design=design, cut=cut, tool=tool, machine=MACHINE).gcode_text
+    assert verify(text, design=design, cut=cut, machine=MACHINE) == []
+
+
+@pytest.mark.parametrize("shape", sorted(GOLDEN_CASES))
+def test_gcode_deterministic_for_equal_inputs(shape):
+    tool, cut = GOLDEN_CASES[shape]
+    first = program(shape)
+    # Equal dicts built in another key order must give the same bytes.
+    second = generate(
+        design=dict(reversed(list(DESIGNS[shape].items()))),
+        cut=dict(reversed(list(cut.items()))),
+        tool=dict(reversed(list(tool.items()))),
+        machine=dict(reversed(list(MACHINE.items()))),
+    )
+    assert first.gcode_text.encode() == second.gcode_text.encode()
+    assert first.moves == second.moves
+
+
+@pytest.mark.parametrize("shape", sorted(GOLDEN_CASES))
+def test_gcode_structure_in_order(shape):
+    text = program(shape).gcode_text
+    lines = text.splitlines()
+    header = [line for line in lines if line.startswith("(")]
+    code = lines[len(header) :]
+    safe = f"G0 Z{format_number(GOLDEN_CASES[shape][1]['safe_z_mm'])}"
+    assert all(line.startswith("(") and line.endswith(")") for line in header)
+    assert not any(line.startswith("(") for line in code)
+    assert any(f"RMOS program: {shape}" in line for line in header)
+    assert any("Z0 = top of stock" in line for line in header)
+    assert any("units: mm" in line for line in header)
+    assert code[:2] == ["G21 G90 G17", safe]
+    assert code[2] == f"M3 S{format_number(GOLDEN_CASES[shape][1]['rpm'])}"
+    assert code[3] == "G4 P2"
+    assert code[-3:] == [safe, "M5", "M30"]
+    assert text.endswith("M30\n")
+
+
+@pytest.mark.parametrize("shape", sorted(GOLDEN_CASES))
+def test_gcode_one_line_per_move(shape):
+    result = program(shape)
+    motion_lines = [line for line in result.gcode_text.splitlines() if MOTION_LINE.match(line)]
+    assert len(motion_lines) == len(result.moves)
+    assert all(isinstance(move, Move) for move in result.moves)
+
+
+@pytest.mark.parametrize("shape", sorted(GOLDEN_CASES))
+def test_gcode_plunges_at_plunge_feed_and_cuts_at_feed(shape):
+    cut = GOLDEN_CASES[shape][1]
+    for move in program(shape).moves:
+        if move.kind == FEED and move.x is None:
+            assert move.feed == cut["plunge_mm_min"]
+        elif move.kind != RAPID:
+            assert move.feed == cut["feed_mm_min"]
+
+
+@pytest.mark.parametrize("shape", sorted(GOLDEN_CASES))
+def test_gcode_rapids_only_at_safe_z(shape):
+    z = None
+    for move in program(shape).moves:
+        if move.kind == RAPID and move.x is not None:
+            assert z == GOLDEN_CASES[shape][1]["safe_z_mm"]
+        z = z if move.z is None else move.z
+
+
+def test_ring_radii_stay_inside_channel_by_tool_radius():
+    radii = sorted(set(arc_radii(program("ring", od=200.0, inner_d=180.0, width=10.0).moves)))
+    assert radii[0] == pytest.approx(90.0 + 1.5)
+    assert radii[-1] == pytest.approx(100.0 - 1.5)
+    assert max(b - a for a, b in pairwise(radii)) <= CUT["stepover_mm"] + 1e-9
+
+
+def test_ring_width_equal_to_tool_cuts_one_radius():
+    radii = set(arc_radii(program("ring", od=100.0, inner_d=94.0, width=3.0).moves))
+    assert radii == {48.5}
+
+
+def test_ring_depth_levels_no_deeper_than_stepdown_apart():
+    moves = program("ring", depth=4.0, cut={**CUT, "depth_mm": 4.0}).moves
+    levels = sorted({z for _, _, _, z in cutting_moves(moves)}, reverse=True)
+    # ceil(4 / 1.5) = 3 equal levels.
+    assert levels == pytest.approx([-4 / 3, -8 / 3, -4.0], abs=1e-3)
+    assert max(a - b for a, b in pairwise([0.0, *levels])) <= CUT["stepdown_mm"]
+
+
+@pytest.mark.parametrize(("design_depth", "cut_depth"), [(1.2346, 1.235), (1.2344, 1.234)])
+def test_depth_rounding_never_goes_below_design_or_cut_depth(design_depth, cut_depth):
+    # The engine rounds cut figures to 3 decimals; the program must respect the shallower depth anyway.
+    design = {**DESIGNS["slot"], "depth": design_depth}
+    cut = {**CUT, "depth_mm": cut_depth}
+    result = generate(design=design, cut=cut, tool=ROUTER, machine=MACHINE)
+    deepest = min(z for _, _, _, z in cutting_moves(result.moves))
+    assert deepest == -1.234
+    assert verify(result.gcode_text, design=design, cut=cut, machine=MACHINE) == []
+
+
+def test_fret_slots_at_twelve_tet_positions():
+    design = DESIGNS["fret_slots"]
+    xs = sorted({x for _, x, _, _ in cutting_moves(program("fret_slots").moves)})
+    scale = design["scale_length"]
+    expected = [design["x"] + scale - scale / 2 ** (n / 12) for n in range(1, design["frets"] + 1)]
+    assert xs == pytest.approx(expected, abs=5e-4)
+    # The 12th fret halves the string.
+    assert xs[11] == pytest.approx(design["x"] + scale / 2, abs=5e-4)
+
+
+def test_fret_slots_cut_across_full_board_width():
+    cuts = cutting_moves(program("fret_slots").moves)
+    ys = [y for move, _, y, _ in cuts if move.x is not None]
+    assert min(ys) < -DESIGNS["fret_slots"]["board_width"] / 2
+    assert max(ys) > DESIGNS["fret_slots"]["board_width"] / 2
+
+
+def test_fret_slots_step_down_off_the_board():
+    half = DESIGNS["fret_slots"]["board_width"] / 2
+    for move, _, y, _ in cutting_moves(program("fret_slots").moves):
+        if move.x is None:
+            assert abs(y) > half
+
+
+def test_fret_slots_retract_between_frets():
+    moves = program("fret_slots").moves
+    rapids_xy = [move for move in moves if move.kind == RAPID and move.x is not None]
+    assert len(rapids_xy) == DESIGNS["fret_slots"]["frets"]
+
+
+def test_slot_alternates_direction_per_pass():
+    design = DESIGNS["slot"]
+    cuts = [(x, y) for move, x, y, _ in cutting_moves(program("slot").moves) if move.x is not None]
+    end = (
+        design["x"] + design["length"] * math.cos(math.radians(design["angle"])),
+        design["y"] + design["length"] * math.sin(math.radians(design["angle"])),
+    )
+    assert cuts[0] == pytest.approx(end, abs=5e-4)
+    assert cuts[1] == pytest.approx((design["x"], design["y"]))
+
+
+def test_pocket_rect_stays_inside_by_tool_radius():
+    cuts = cutting_moves(program("pocket_rect").moves)
+    xs = [x for _, x, _, _ in cuts]
+    ys = [y for _, _, y, _ in cuts]
+    half_w, half_h = DESIGNS["pocket_rect"]["w"] / 2 - 1.5, DESIGNS["pocket_rect"]["h"] / 2 - 1.5
+    assert (min(xs), max(xs), min(ys), max(ys)) == (-half_w, half_w, -half_h, half_h)
+
+
+def test_pocket_rect_rows_no_further_apart_than_stepover():
+    rows = sorted({y for move, _, y, _ in cutting_moves(program("pocket_rect").moves) if move.x is not None})
+    assert max(b - a for a, b in pairwise(rows)) <= CUT["stepover_mm"] + 1e-9
+
+
+def test_pocket_rect_rows_run_along_longer_side():
+    moves = program("pocket_rect", w=16.0, h=30.0).moves
+    rows = {x for move, x, _, _ in cutting_moves(moves) if move.x is not None}
+    assert len(rows) > 5  # rows stack along X, each running along Y
+
+
+def test_pocket_circle_rings_reach_wall_stepping_at_most_stepover():
+    radii = sorted(set(arc_radii(program("pocket_circle").moves)))
+    assert radii[-1] == pytest.approx(DESIGNS["pocket_circle"]["d"] / 2 - 1.5)
+    assert radii[0] <= CUT["stepover_mm"]
+    assert max(b - a for a, b in pairwise(radii)) <= CUT["stepover_mm"] + 1e-9
+
+
+def test_pocket_circle_plunges_at_centre():
+    design = DESIGNS["pocket_circle"]
+    first_plunge = next(c for c in cutting_moves(program("pocket_circle").moves) if c[0].x is None)
+    assert first_plunge[1:3] == (design["x"], design["y"])
+
+
+def test_stepover_wider_than_tool_is_capped_at_tool_width():
+    radii = sorted(set(arc_radii(program("pocket_circle", cut={**CUT, "stepover_mm": 10.0}).moves)))
+    assert max(b - a for a, b in pairwise([0.0, *radii])) <= ROUTER["diameter_mm"]
+
+
+def test_vbit_offsets_by_width_at_full_depth():
+    # 60 degree V at 3 mm deep cuts 2 * 3 * tan(30 degrees) = 3.464 mm wide.
+    radii = sorted(set(arc_radii(program("pocket_circle", tool=VBIT).moves)))
+    assert radii[-1] == pytest.approx(10.0 - 3.0 * math.tan(math.radians(30)), abs=1e-3)
+
+
+def test_header_comment_survives_parentheses_in_names():
+    tool = {**ROUTER, "name": "bit (old) ; M30"}
+    text = program("slot", tool=tool).gcode_text
+    header = text.splitlines()[2]
+    assert header.count("(") == 1
+    assert header.endswith(")")
+    assert ";" not in header
+    assert verify(text, design=DESIGNS["slot"], cut=CUT, machine=MACHINE) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (5.0, "5"),
+        (-0.0, "0"),
+        (-0.0004, "0"),
+        (1.23456, "1.235"),
+        (-2.5, "-2.5"),
+        (10.1, "10.1"),
+        (100.0, "100"),
+    ],
+)
+def test_format_number_fixed_decimals_without_trailing_zeros(value, text):
+    assert format_number(value) == text
+
+
+def test_gcode_never_prints_negative_zero():
+    text = program("slot", angle=90.0).gcode_text
+    assert not re.search(r"[XYZIJ]-0(?![.\d])", text)
+
+
+@pytest.mark.parametrize(
+    ("shape", "tool", "cut", "changes", "message"),
+    [
+        ("ring", SAW, SAW_CUT, {}, "saw blade cannot cut a ring"),
+        ("pocket_rect", SAW, SAW_CUT, {}, "saw blade cannot cut a pocket_rect"),
+        ("ring", ROUTER, CUT, {"od": 100.0, "inner_d": 98.0}, "wider than the ring channel"),
+        ("pocket_circle", ROUTER, CUT, {"d": 2.0}, "wider than the pocket"),
+        ("pocket_rect", ROUTER, CUT, {"h": 2.0}, "wider than the pocket height"),
+        ("ring", ROUTER, CUT, {"od": 20.0, "inner_d": -40.0, "width": 30.0}, "inner_d must not be negative"),
+        ("slot", ROUTER, CUT, {"depth": 3.01}, "differs from the design depth"),
+        ("slot", ROUTER, {**CUT, "stepdown_mm": 0.0}, {}, "stepdown_mm must be a positive number"),
+        ("slot", ROUTER, CUT, {"shape": "spiral"}, "unknown design shape"),
+    ],
+)
+def test_generate_rejects_inputs_that_cannot_be_cut(shape, tool, cut, changes, message):
+    with pytest.raises(ValueError, match=message):
+        program(shape, tool=tool, cut=cut, **changes)
+
+
+def test_generate_fast_for_full_fretboard_and_fine_rosette():
+    fretboard = {**DESIGNS["fret_slots"], "frets": 24}
+    rosette = {**DESIGNS["ring"], "od": 200.0, "inner_d": 150.0, "width": 25.0}
+    fine = {**CUT, "stepover_mm": 0.1}
+    started = time.perf_counter()
+    generate(design=fretboard, cut=SAW_CUT, tool=SAW, machine=MACHINE)
+    rosette_program = generate(design=rosette, cut=fine, tool=ROUTER, machine=MACHINE)
+    elapsed = time.perf_counter() - started
+    assert len(rosette_program.moves) > 1000
+    # Milliseconds in practice; the bound only catches an accidental quadratic on a busy machine.
+    assert elapsed < 0.5

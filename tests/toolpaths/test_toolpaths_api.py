@@ -1,0 +1,188 @@
+"""POST /api/rmos/toolpaths end to end: the fail-closed gate, verified G-code, one artifact per request."""
+
+import hashlib
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feasibility.shop_data import MACHINES, MATERIALS, TOOLS
+from runs.models import RunArtifact
+
+URL = "/api/rmos/toolpaths"
+ROUTER_RING = {
+    "tool_id": "router:downcut_1_8in",
+    "material_id": "ebony",
+    "machine_id": "router_a",
+    "design": {"shape": "ring", "od": 100, "width": 4, "depth": 1.5},
+}
+FRET_BOARD = {
+    "tool_id": "saw:thin_140",
+    "material_id": "ebony",
+    "machine_id": "router_a",
+    "design": {"shape": "fret_slots", "scale_length": 648, "frets": 22, "board_width": 56, "depth": 3, "x": -350},
+}
+
+
+def test_toolpaths_allowed_job_returns_verified_gcode_matching_artifact(operator_client):
+    response = operator_client.post(URL, ROUTER_RING, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["run_id"] == body["_run_id"]
+    assert body["mode"] == "router"
+    gcode = body["gcode_text"]
+    assert "G21" in gcode
+    assert "M30" in gcode
+    assert body["authoritative_feasibility"]["safety"]["risk_level"] in {"GREEN", "YELLOW"}
+    artifact = RunArtifact.objects.get(run_id=body["run_id"])
+    assert artifact.kind == "toolpaths"
+    assert artifact.status == "OK"
+    assert artifact.gcode_text == gcode
+    assert artifact.gcode_sha256 == hashlib.sha256(gcode.encode()).hexdigest() == body["_hashes"]["gcode_sha256"]
+    assert artifact.feasibility_sha256 == body["_hashes"]["feasibility_sha256"]
+    assert artifact.toolpaths_sha256 == body["_hashes"]["toolpaths_sha256"]
+    summary = body["toolpaths"]
+    assert summary["moves"]["total"] > 0
+    assert summary["estimated_time_s"] > 0
+
+
+def test_toolpaths_seed_example_with_a_saw_job_end_to_end(operator_client):
+    # The seed's toolpaths call names saw:thin_140 / ebony / router_a; a saw's job is fret slots.
+    response = operator_client.post(URL, FRET_BOARD, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["mode"] == "saw"
+    assert body["gcode_text"].count("(fret") >= 0
+    artifact = RunArtifact.objects.get(run_id=body["run_id"])
+    assert artifact.gcode_sha256 == hashlib.sha256(body["gcode_text"].encode()).hexdigest()
+
+
+def test_toolpaths_seed_body_without_design_is_blocked_unknown(operator_client):
+    seed = {"tool_id": "saw:thin_140", "material_id": "ebony", "machine_id": "router_a"}
+    response = operator_client.post(URL, seed, format="json")
+    assert response.status_code == 409
+    body = response.json()
+    assert body["error"] == "SAFETY_BLOCKED"
+    assert body["decision"]["risk_level"] == "UNKNOWN"
+
+
+def test_toolpaths_red_is_409_with_contract_body_and_blocked_artifact(operator_client):
+    request = {**ROUTER_RING, "cut": {"rpm": 60000}, "safety": {"risk_level": "GREEN"}}
+    response = operator_client.post(URL, request, format="json")
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["error"] == "SAFETY_BLOCKED"
+    assert body["message"] == "Toolpath generation blocked by server-side safety policy."
+    assert body["decision"]["risk_level"] == "RED"
+    assert set(body["decision"]) == {"risk_level", "score", "block_reason", "warnings"}
+    assert body["authoritative_feasibility"]["safety"]["risk_level"] == "RED"
+    assert "gcode_text" not in body
+    artifact = RunArtifact.objects.get(run_id=body["run_id"])
+    assert artifact.status == "BLOCKED"
+    assert artifact.gcode_text in (None, "")
+
+
+def test_toolpaths_unknown_tool_is_409_unknown(operator_client):
+    response = operator_client.post(URL, {**ROUTER_RING, "tool_id": "router:nope"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["decision"]["risk_level"] == "UNKNOWN"
+    assert "router:nope" in response.json()["decision"]["block_reason"]
+
+
+def test_toolpaths_engine_exception_is_500_error_artifact(operator_client, settings):
+    settings.RMOS_FEASIBILITY_ENGINE = "tests.feasibility.broken_engines.raising"
+    response = operator_client.post(URL, ROUTER_RING, format="json")
+    assert response.status_code == 500
+    body = response.json()
+    assert body["error"] == "TOOLPATHS_ERROR"
+    assert RunArtifact.objects.get(run_id=body["run_id"]).status == "ERROR"
+
+
+def test_toolpaths_engine_inventing_a_level_is_blocked_never_ok(operator_client, settings):
+    settings.RMOS_FEASIBILITY_ENGINE = "tests.feasibility.broken_engines.bad_level"
+    response = operator_client.post(URL, ROUTER_RING, format="json")
+    assert response.status_code == 500
+    assert not RunArtifact.objects.filter(status="OK").exists()
+
+
+def test_toolpaths_program_failing_verification_is_never_returned(operator_client, settings):
+    # An engine that resolves a plunge deeper than the design allows: the verifier must catch the program.
+    settings.RMOS_FEASIBILITY_ENGINE = "tests.toolpaths.lying_engine.evaluate"
+    response = operator_client.post(URL, ROUTER_RING, format="json")
+    assert response.status_code == 500
+    body = response.json()
+    assert body["error"] == "TOOLPATHS_ERROR"
+    assert "gcode_text" not in body
+    assert body["problems"]
+    artifact = RunArtifact.objects.get(run_id=body["run_id"])
+    assert artifact.status == "ERROR"
+    assert not artifact.gcode_text
+
+
+def test_toolpaths_bad_body_is_400_with_artifact(operator_client):
+    response = operator_client.post(URL, {**ROUTER_RING, "design": {"shape": "ring", "od": "x"}}, format="json")
+    assert response.status_code == 400
+    assert RunArtifact.objects.get(run_id=response.json()["run_id"]).kind == "toolpaths"
+
+
+def test_toolpaths_anonymous_is_401(anon_client, db):
+    assert anon_client.post(URL, ROUTER_RING, format="json").status_code == 401
+
+
+@pytest.mark.parametrize("persona", ["approver_client", "auditor_client", "outsider_client"])
+def test_toolpaths_wrong_role_is_403(request, persona):
+    response = request.getfixturevalue(persona).post(URL, ROUTER_RING, format="json")
+    assert response.status_code == 403
+    assert not RunArtifact.objects.filter(status="OK").exists()
+
+
+def test_toolpaths_get_is_405(operator_client):
+    assert operator_client.get(URL).status_code == 405
+
+
+DESIGNS = st.one_of(
+    st.fixed_dictionaries({"shape": st.just("ring"), "od": st.floats(1, 900), "width": st.floats(0.5, 30),
+                           "depth": st.floats(0.1, 12)}),
+    st.fixed_dictionaries({"shape": st.just("slot"), "length": st.floats(1, 900), "depth": st.floats(0.1, 12),
+                           "angle": st.floats(-180, 180)}),
+    st.fixed_dictionaries({"shape": st.just("fret_slots"), "scale_length": st.floats(300, 700),
+                           "frets": st.integers(1, 26), "board_width": st.floats(30, 90), "depth": st.floats(0.5, 5)}),
+    st.fixed_dictionaries({"shape": st.just("pocket_circle"), "d": st.floats(1, 300), "depth": st.floats(0.1, 12)}),
+    st.fixed_dictionaries({"shape": st.just("pocket_rect"), "w": st.floats(1, 300), "h": st.floats(1, 300),
+                           "depth": st.floats(0.1, 12)}),
+)  # fmt: skip
+CUTS = st.one_of(
+    st.none(),
+    st.fixed_dictionaries({}, optional={"rpm": st.integers(0, 40000), "feed_mm_min": st.floats(1, 20000),
+                                        "stepdown_mm": st.floats(0.05, 20), "stepover_mm": st.floats(0.05, 10)}),
+)  # fmt: skip
+REQUESTS = st.fixed_dictionaries(
+    {
+        "tool_id": st.sampled_from([t["tool_id"] for t in TOOLS] + ["router:nope"]),
+        "material_id": st.sampled_from([m["material_id"] for m in MATERIALS]),
+        "machine_id": st.sampled_from([m["machine_id"] for m in MACHINES]),
+        "design": DESIGNS,
+        "cut": CUTS,
+    },
+    optional={"safety": st.just({"risk_level": "GREEN", "score": 100})},
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(request_body=REQUESTS)
+def test_toolpaths_zero_red_to_green_leaks(operator_client, request_body):
+    before = RunArtifact.objects.count()
+    response = operator_client.post(URL, request_body, format="json")
+    assert response.status_code in {200, 409}, response.json()
+    assert RunArtifact.objects.count() == before + 1
+    artifact = RunArtifact.objects.get(run_id=response.json()["run_id"])
+    if response.status_code == 200:
+        assert artifact.status == "OK"
+        assert artifact.risk_level in {"GREEN", "YELLOW"}
+        assert artifact.gcode_sha256 == hashlib.sha256(response.json()["gcode_text"].encode()).hexdigest()
+    else:
+        assert artifact.status == "BLOCKED"
+        assert artifact.risk_level not in {"GREEN", "YELLOW"}
+    assert not RunArtifact.objects.filter(status="OK").exclude(risk_level__in=["GREEN", "YELLOW"]).exists()

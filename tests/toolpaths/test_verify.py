@@ -1,0 +1,282 @@
+"""The G-code verifier: a valid program passes, each kind of fault is caught by its own message, and no
+text makes it raise. Pure: no Django, no database."""
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from toolpaths import verify as v
+from toolpaths.gcode import generate
+
+MACHINE = {
+    "machine_id": "router_a",
+    "name": "Shop router A",
+    "travel_x_mm": 800.0,
+    "travel_y_mm": 600.0,
+    "travel_z_mm": 120.0,
+    "rpm_min": 6000,
+    "rpm_max": 24000,
+    "max_feed_xy_mm_min": 10000.0,
+    "max_feed_z_mm_min": 3000.0,
+    "spindle_power_w": 2200.0,
+}
+ROUTER = {
+    "tool_id": "router:downcut_3mm",
+    "name": "3 mm 2-flute downcut",
+    "kind": "router",
+    "diameter_mm": 3.0,
+    "flutes": 2,
+    "flute_length_mm": 12.0,
+    "shank_mm": 3.175,
+    "stickout_mm": 18.0,
+    "kerf_mm": None,
+    "max_rpm": 24000,
+    "chipload_min_mm": 0.02,
+    "chipload_max_mm": 0.08,
+    "vbit_angle_deg": None,
+    "tool_material": "carbide",
+}
+CUT = {
+    "rpm": 18000,
+    "feed_mm_min": 1440.0,
+    "plunge_mm_min": 480.0,
+    "stepdown_mm": 1.5,
+    "passes": 2,
+    "stepover_mm": 1.2,
+    "chip_load_mm": 0.04,
+    "safe_z_mm": 5.0,
+    "depth_mm": 3.0,
+    "stock_thickness_mm": 6.0,
+}
+DESIGN = {
+    "shape": "slot",
+    "x": 0.0,
+    "y": 0.0,
+    "stock_thickness": 6.0,
+    "length": 20.0,
+    "depth": 3.0,
+    "angle": 0.0,
+}
+
+# A hand-written program in the generator's dialect; each test below breaks one thing in it.
+VALID = """\
+(hand-written slot)
+G21 G90 G17
+G0 Z5
+M3 S18000
+G4 P2
+G0 X0 Y0
+G1 Z-1.5 F480
+G1 X20 Y0 F1440
+G1 Z-3 F480
+G1 X0 Y0 F1440
+G3 X0 Y0 I5 J0
+G0 Z5
+M5
+M30
+"""
+
+
+def check(text):
+    return v.verify(text, design=DESIGN, cut=CUT, machine=MACHINE)
+
+
+def broken(old, new):
+    assert old in VALID
+    return check(VALID.replace(old, new, 1))
+
+
+def only(problems, phrase):
+    """The one problem carrying ``phrase``; fails when it is missing."""
+    matching = [problem for problem in problems if phrase in problem]
+    assert matching, problems
+    return matching[0]
+
+
+def test_verify_valid_program_has_no_problems():
+    assert check(VALID) == []
+
+
+def test_verify_generated_program_has_no_problems():
+    text = generate(design=DESIGN, cut=CUT, tool=ROUTER, machine=MACHINE).gcode_text
+    assert check(text) == []
+
+
+def test_verify_rapid_into_stock_caught():
+    problem = only(broken("G1 Z-1.5 F480", "G0 Z-1.5"), v.RAPID_INTO_STOCK)
+    assert problem.startswith("line 7:")
+
+
+def test_verify_xy_rapid_below_safe_z_caught():
+    problems = broken("G1 X20 Y0 F1440", "G0 X20 Y0")
+    assert only(problems, v.RAPID_XY_BELOW_SAFE_Z).startswith("line 8:")
+
+
+def test_verify_xy_rapid_above_stock_but_below_safe_z_caught():
+    problems = broken("G0 Z5\nM3", "G0 Z2\nM3")
+    only(problems, v.RAPID_XY_BELOW_SAFE_Z)
+    assert not any(v.RAPID_INTO_STOCK in problem for problem in problems)
+
+
+def test_verify_xy_rapid_before_any_z_caught():
+    only(broken("G0 Z5\nM3", "M3"), v.RAPID_XY_BELOW_SAFE_Z)
+
+
+def test_verify_cut_with_spindle_off_caught():
+    only(broken("M3 S18000\n", ""), v.SPINDLE_OFF_CUT)
+
+
+def test_verify_cut_after_spindle_stopped_caught():
+    only(broken("G1 Z-3 F480", "M5\nG1 Z-3 F480"), v.SPINDLE_OFF_CUT)
+
+
+def test_verify_feed_move_in_air_with_spindle_off_allowed():
+    text = VALID.replace("M3 S18000\nG4 P2\nG0 X0 Y0\n", "G0 X0 Y0\nG1 Z1 F480\nM3 S18000\n")
+    assert check(text) == []
+
+
+def test_verify_spindle_speed_outside_machine_range_caught():
+    only(broken("M3 S18000", "M3 S30000"), v.SPINDLE_SPEED)
+    only(broken("M3 S18000", "M3"), v.SPINDLE_SPEED)
+
+
+@pytest.mark.parametrize("line", ["G1 X500 Y0 F1440", "G1 X20 Y-301 F1440", "G1 X-400.01 Y0 F1440"])
+def test_verify_line_outside_envelope_caught(line):
+    only(broken("G1 X20 Y0 F1440", line), v.OUTSIDE_ENVELOPE)
+
+
+def test_verify_rapid_above_envelope_caught():
+    # travel_z 120 with 6 mm of stock leaves 114 mm above Z0.
+    only(broken("G0 Z5\nM5", "G0 Z115\nM5"), v.OUTSIDE_ENVELOPE)
+
+
+def test_verify_arc_bulging_outside_envelope_caught():
+    # Both ends at X390 are inside; the arc swings out to X405 on its way between them.
+    text = VALID.replace("G0 X0 Y0\n", "G0 X390 Y-15\n", 1).replace(
+        "G1 X20 Y0 F1440\n", "G3 X390 Y15 I0 J15 F1440\n", 1
+    )
+    problem = only(check(text), v.OUTSIDE_ENVELOPE)
+    assert "405" in problem
+
+
+def test_verify_arc_inside_envelope_accepted_when_it_bulges_inward():
+    text = VALID.replace("G0 X0 Y0\n", "G0 X390 Y-15\n", 1).replace(
+        "G1 X20 Y0 F1440\n", "G2 X390 Y15 I0 J15 F1440\n", 1
+    )
+    assert not any(v.OUTSIDE_ENVELOPE in problem for problem in check(text))
+
+
+def test_verify_arc_with_mismatched_radii_caught():
+    only(broken("G3 X0 Y0 I5 J0", "G3 X1 Y0 I5 J0"), v.BAD_ARC)
+
+
+def test_verify_arc_without_centre_caught():
+    only(broken("G3 X0 Y0 I5 J0", "G3 X0 Y0"), v.BAD_ARC)
+
+
+def test_verify_xy_feed_above_machine_max_caught():
+    problem = only(broken("G1 X20 Y0 F1440", "G1 X20 Y0 F12000"), v.FEED_ABOVE_MAX)
+    assert "XY" in problem
+
+
+def test_verify_plunge_feed_above_z_max_caught():
+    problem = only(broken("G1 Z-1.5 F480", "G1 Z-1.5 F4000"), v.FEED_ABOVE_MAX)
+    assert "Z at 4000" in problem
+
+
+def test_verify_xy_feed_between_z_and_xy_max_allowed():
+    assert check(VALID.replace("G1 X20 Y0 F1440", "G1 X20 Y0 F9000")) == []
+
+
+def test_verify_cut_without_feed_caught():
+    only(check(VALID.replace(" F480", "").replace(" F1440", "")), v.NO_FEED)
+
+
+def test_verify_deeper_than_design_depth_caught():
+    problem = only(broken("G1 Z-3 F480", "G1 Z-3.5 F480"), v.TOO_DEEP)
+    assert problem.startswith("line 9:")
+
+
+def test_verify_depth_within_tolerance_accepted():
+    assert check(VALID.replace("G1 Z-3 F480", "G1 Z-3.0000001 F480")) == []
+
+
+def test_verify_missing_m30_caught():
+    only(broken("M30\n", ""), v.MISSING_M30)
+
+
+def test_verify_code_after_m30_caught():
+    only(check(VALID + "G0 X10\n"), v.MISSING_M30)
+
+
+def test_verify_comment_after_m30_allowed():
+    assert check(VALID + "(end)\n\n") == []
+
+
+def test_verify_missing_m5_before_m30_caught():
+    only(broken("M5\n", ""), v.NO_M5_BEFORE_M30)
+
+
+def test_verify_program_ending_below_safe_z_caught():
+    only(broken("G0 Z5\nM5", "G0 Z1\nM5"), v.NOT_RETRACTED)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["hello world", "G0 X1 (unclosed comment", "G0 X1)", "%", "G0 X1.2.3", "G1 X--2", "#1 G0 X1"],
+)
+def test_verify_garbage_line_caught(line):
+    problem = only(broken("G4 P2\n", f"G4 P2\n{line}\n"), v.UNPARSEABLE)
+    assert problem.startswith("line 6:")
+
+
+@pytest.mark.parametrize("word", ["T1", "M6", "G91", "G20", "G41", "R5", "N10", "G91.1", "M8"])
+def test_verify_unknown_word_caught(word):
+    only(broken("G4 P2\n", f"G4 P2\n{word}\n"), v.UNKNOWN_WORD)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["G0 G1 X1", "M3 M5", "G4", "G4 P1 X2", "G0 X1 X2", "P3", "G1 X1 I2 F100", "G1 X1 F0"],
+)
+def test_verify_invalid_statement_caught(line):
+    only(broken("G0 Z5\nM5", f"G0 Z5\n{line}\nM5"), v.BAD_STATEMENT)
+
+
+@pytest.mark.parametrize("line", ["X" + "1" * 200_000 + "!", "G0 " * 50_000 + "!", "(" * 100_000])
+def test_verify_pathological_line_fast(line):
+    started = time.perf_counter()
+    only(check(VALID.replace("G4 P2\n", f"G4 P2\n{line}\n")), v.UNPARSEABLE)
+    # A regex that re-splits long numbers would take minutes here.
+    assert time.perf_counter() - started < 1.0
+
+
+def test_verify_motion_before_modes_set_caught():
+    only(broken("G21 G90 G17\n", ""), v.MODES_NOT_SET)
+
+
+def test_verify_lowercase_spacing_and_comments_accepted():
+    text = VALID.replace("G1 X20 Y0 F1440", "g1x20 y 0 f1440 ; to the end")
+    text = text.replace("G4 P2", "G4 P2 (spin up)")
+    assert check(text) == []
+
+
+def test_verify_problems_capped():
+    text = VALID.replace("G4 P2\n", "G4 P2\n" + "foo\n" * (v.MAX_PROBLEMS + 20))
+    problems = check(text)
+    assert len(problems) == v.MAX_PROBLEMS + 1
+    assert problems[-1] == f"20 {v.MORE_PROBLEMS}"
+
+
+def test_verify_limits_depth_by_shallower_of_design_and_cut():
+    shallow_cut = {**CUT, "depth_mm": 2.0}
+    problems = v.verify(VALID, design=DESIGN, cut=shallow_cut, machine=MACHINE)
+    only(problems, v.TOO_DEEP)
+
+
+@settings(derandomize=True, database=None, max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("GMXYZIJFSP0123456789.-+ ();\n\t%eN"), max_size=200))
+def test_verify_never_raises_on_arbitrary_text(text):
+    assert isinstance(check(text), list)
