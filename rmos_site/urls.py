@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/docs", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="docs"),
     path("api/rmos/", include("feasibility.urls")),
     path("api/rmos/", include("toolpaths.urls")),
+    path("api/rmos/", include("workflow.urls")),
     path("api/rmos/", include("runs.urls")),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -1,0 +1,446 @@
+"""Workflow sessions: the state machine a job walks from a design to released G-code, and its event log.
+
+The model declares: states, every transition with its sources, target, conditions and permission. It does no
+I/O; ``workflow.services`` locks the row, calls one of these transitions, writes the ``TransitionEvent`` and
+saves. ``state`` is protected: nothing assigns it except a transition.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, can_proceed, transition
+
+from feasibility.enums import RiskLevel
+from rmos_site.enums import Role
+from rmos_site.roles import user_roles
+from workflow.enums import ACTION_ROLE, APPROVAL_MIN_YELLOW_SCORE, SessionAction, SessionMode, SessionState
+
+S = SessionState
+CONTEXT_KEYS = ("tool_id", "material_id", "machine_id")
+
+
+def _may(action: str):
+    """A django-fsm ``permission`` callable: the action's role, and four eyes for an approver's decisions."""
+
+    def permission(session: "WorkflowSession", user) -> bool:
+        return session.user_may(action, user)
+
+    permission.__name__ = f"may_{action}"
+    return permission
+
+
+def _custom(action: str) -> dict:
+    # "admin": False keeps django-fsm's own admin mixin away: the admin goes through the services.
+    return {"action": action, "label": SessionAction(action).label, "admin": False}
+
+
+def _has_design_and_context(session: "WorkflowSession") -> bool:
+    return session.has_design and session.has_context
+
+
+def _has_feasibility(session: "WorkflowSession") -> bool:
+    return bool(session.feasibility_run_id and session.feasibility_sha256)
+
+
+def _risk_allows_approval(session: "WorkflowSession") -> bool:
+    return session.approval_block_reason() is None
+
+
+def _has_approval(session: "WorkflowSession") -> bool:
+    return bool(session.approved_by_id and session.approved_feasibility_sha256)
+
+
+class WorkflowSession(ConcurrentTransitionMixin, models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    mode = models.CharField(max_length=32, choices=SessionMode.choices, default=SessionMode.DESIGN_FIRST)
+    state = FSMField(max_length=32, choices=SessionState.choices, default=SessionState.DRAFT, protected=True)
+    design = models.JSONField(null=True, blank=True, help_text="Validated design; the only geometry input.")
+    context = models.JSONField(null=True, blank=True, help_text="tool_id, material_id, machine_id.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # The latest feasibility verdict of the current design and context (a summary of its run artifact).
+    feasibility_run_id = models.CharField(max_length=36, blank=True)
+    feasibility_mode = models.CharField(max_length=32, blank=True, help_text="The tool kind the engine judged.")
+    risk_level = models.CharField(max_length=8, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    feasibility_sha256 = models.CharField(max_length=64, blank=True)
+    toolpaths_run_id = models.CharField(max_length=36, blank=True)
+
+    # The approval, bound to the feasibility hash it approved.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approval_note = models.TextField(blank=True)
+    approved_feasibility_sha256 = models.CharField(max_length=64, blank=True)
+    approval_run_id = models.CharField(max_length=36, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The list pages newest first by (created_at, id); filters narrow it by state, mode or creator.
+            models.Index(fields=["-created_at", "-id"], name="workflow_session_newest"),
+            models.Index(fields=["state", "-created_at", "-id"], name="workflow_session_state"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=SessionState.values), name="workflow_state_known"),
+            models.CheckConstraint(condition=Q(mode__in=SessionMode.values), name="workflow_mode_known"),
+            # What the state machine promises, checked by the database too, so no code path can break it.
+            models.CheckConstraint(
+                condition=~Q(state=S.CONTEXT_READY) | Q(design__isnull=False, context__isnull=False),
+                name="workflow_context_ready_has_inputs",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=sorted(S.JUDGED_STATES)) | ~Q(feasibility_sha256=""),
+                name="workflow_judged_has_feasibility",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=sorted(S.APPROVED_STATES))
+                | (
+                    Q(approved_by__isnull=False, approved_at__isnull=False)
+                    & ~Q(approved_feasibility_sha256="")
+                    & Q(approved_feasibility_sha256=F("feasibility_sha256"))
+                ),
+                name="workflow_approved_is_bound",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.state})"
+
+    # --- facts the conditions and the services read -----------------------------------------------------
+
+    @property
+    def has_design(self) -> bool:
+        return bool(self.design)
+
+    @property
+    def has_context(self) -> bool:
+        return isinstance(self.context, dict) and all(self.context.get(key) for key in CONTEXT_KEYS)
+
+    def job_inputs(self) -> dict:
+        """The feasibility/toolpaths inputs: only the stored design and context, never a client verdict."""
+        context = self.context or {}
+        return {
+            "tool_id": context.get("tool_id") or "",
+            "material_id": context.get("material_id") or "",
+            "machine_id": context.get("machine_id") or "",
+            "design": self.design,
+            "cut": None,
+        }
+
+    def approval_block_reason(self) -> str | None:
+        """Why the current verdict cannot be approved, or None. The message is the seed's."""
+        if not _has_feasibility(self):
+            return "Approval blocked: no feasibility result yet"
+        if self.risk_level == RiskLevel.GREEN:
+            return None
+        if self.risk_level == RiskLevel.YELLOW and self.score is not None and self.score >= APPROVAL_MIN_YELLOW_SCORE:
+            return None
+        if self.risk_level == RiskLevel.YELLOW:
+            score = "none" if self.score is None else f"{self.score:g}"
+            return (
+                f"Approval blocked: YELLOW with score {score} (below {APPROVAL_MIN_YELLOW_SCORE:g}) "
+                "and overrides disabled"
+            )
+        # RED, UNKNOWN and anything unexpected: fail closed.
+        return f"Approval blocked: {self.risk_level or 'UNKNOWN'} and overrides disabled"
+
+    def four_eyes_ok(self, user) -> bool:
+        return settings.RMOS_ALLOW_SELF_APPROVAL or user.pk != self.created_by_id
+
+    def user_may(self, action: str, user) -> bool:
+        if ACTION_ROLE[action] not in user_roles(user):
+            return False
+        return action not in SessionAction.FOUR_EYES or self.four_eyes_ok(user)
+
+    def transition_method(self, action: str):
+        return getattr(self, ACTION_METHODS[action])
+
+    def state_allows(self, action: str) -> bool:
+        """Whether the current state has a transition for ``action`` (conditions and permission aside)."""
+        return can_proceed(self.transition_method(action), check_conditions=False)
+
+    def conditions_met(self, action: str) -> bool:
+        return can_proceed(self.transition_method(action))
+
+    def allowed_actions(self, user) -> list[str]:
+        """What ``user`` can do now: state, conditions, role and four eyes, in the offered order."""
+        return [
+            action for action in SessionAction.CALLABLE if self.conditions_met(action) and self.user_may(action, user)
+        ]
+
+    def next_step(self) -> str:
+        state = self.state
+        if state == S.DRAFT:
+            if not self.has_design and not self.has_context:
+                return "Set context (and ensure design exists) to proceed."
+            return "Set context to proceed." if self.has_design else "Set design to proceed."
+        if state == S.FEASIBILITY_READY:
+            reason = self.approval_block_reason()
+            if reason:
+                return f"{reason}. An approver sends it back for revision or rejects it; or archive it."
+            return "Awaiting approval by an approver other than the creator."
+        return NEXT_STEPS[state]
+
+    def _ready_state(self) -> str:
+        return S.CONTEXT_READY if self.has_design and self.has_context else S.DRAFT
+
+    def _clear_judgement(self) -> None:
+        # New inputs void the verdict and any approval of it: both were about other inputs.
+        self.feasibility_run_id = ""
+        self.feasibility_mode = ""
+        self.risk_level = ""
+        self.score = None
+        self.feasibility_sha256 = ""
+        self.toolpaths_run_id = ""
+        self._clear_approval()
+
+    def _clear_approval(self) -> None:
+        self.approved_by = None
+        self.approved_at = None
+        self.approval_note = ""
+        self.approved_feasibility_sha256 = ""
+        self.approval_run_id = ""
+
+    # --- transitions ------------------------------------------------------------------------------------
+
+    @transition(
+        field=state,
+        source=S.DRAFT,
+        target=RETURN_VALUE(S.DRAFT, S.CONTEXT_READY),
+        permission=_may(SessionAction.DESIGN),
+        custom=_custom(SessionAction.DESIGN),
+    )
+    @transition(
+        field=state,
+        source=[S.CONTEXT_READY, S.DESIGN_REVISION_REQUIRED],
+        target=S.CONTEXT_READY,
+        permission=_may(SessionAction.DESIGN),
+        custom=_custom(SessionAction.DESIGN),
+    )
+    def set_design(self, design: dict) -> str:
+        self.design = design
+        self._clear_judgement()
+        return self._ready_state()
+
+    @transition(
+        field=state,
+        source=S.DRAFT,
+        target=RETURN_VALUE(S.DRAFT, S.CONTEXT_READY),
+        permission=_may(SessionAction.CONTEXT),
+        custom=_custom(SessionAction.CONTEXT),
+    )
+    @transition(
+        field=state,
+        source=[S.CONTEXT_READY, S.DESIGN_REVISION_REQUIRED],
+        target=S.CONTEXT_READY,
+        permission=_may(SessionAction.CONTEXT),
+        custom=_custom(SessionAction.CONTEXT),
+    )
+    def set_context(self, context: dict) -> str:
+        self.context = context
+        self._clear_judgement()
+        return self._ready_state()
+
+    @transition(
+        field=state,
+        source=S.CONTEXT_READY,
+        target=S.FEASIBILITY_REQUESTED,
+        conditions=[_has_design_and_context],
+        permission=_may(SessionAction.FEASIBILITY),
+        custom=_custom(SessionAction.FEASIBILITY),
+    )
+    def request_feasibility(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.FEASIBILITY_REQUESTED,
+        target=S.FEASIBILITY_READY,
+        permission=_may(SessionAction.FEASIBILITY_COMPLETE),
+        custom=_custom(SessionAction.FEASIBILITY_COMPLETE),
+    )
+    def complete_feasibility(self, *, run_id: str, mode: str, risk_level: str, score: float, sha256: str) -> None:
+        self.feasibility_run_id = run_id
+        self.feasibility_mode = mode
+        self.risk_level = risk_level
+        self.score = score
+        self.feasibility_sha256 = sha256
+
+    @transition(
+        field=state,
+        source=S.FEASIBILITY_REQUESTED,
+        target=S.CONTEXT_READY,
+        permission=_may(SessionAction.FEASIBILITY_FAILED),
+        custom=_custom(SessionAction.FEASIBILITY_FAILED),
+    )
+    def fail_feasibility(self) -> None:
+        """An engine failure is not a verdict: back to where feasibility can be requested again."""
+
+    @transition(
+        field=state,
+        source=S.FEASIBILITY_READY,
+        target=S.APPROVED,
+        conditions=[_has_feasibility, _risk_allows_approval],
+        permission=_may(SessionAction.APPROVE),
+        custom=_custom(SessionAction.APPROVE),
+    )
+    def approve(self, *, user, note: str, run_id: str) -> None:
+        self.approved_by = user
+        self.approved_at = timezone.now()
+        self.approval_note = note
+        self.approved_feasibility_sha256 = self.feasibility_sha256
+        self.approval_run_id = run_id
+
+    @transition(
+        field=state,
+        source=S.FEASIBILITY_READY,
+        target=S.REJECTED,
+        permission=_may(SessionAction.REJECT),
+        custom=_custom(SessionAction.REJECT),
+    )
+    def reject(self) -> None:
+        """The reason lives in the transition event."""
+
+    @transition(
+        field=state,
+        source=sorted(S.REVISABLE),
+        target=S.DESIGN_REVISION_REQUIRED,
+        permission=_may(SessionAction.REVISE),
+        custom=_custom(SessionAction.REVISE),
+    )
+    def revise(self) -> None:
+        self._clear_approval()
+
+    @transition(
+        field=state,
+        source=S.APPROVED,
+        target=S.TOOLPATHS_REQUESTED,
+        conditions=[_has_approval],
+        permission=_may(SessionAction.TOOLPATHS),
+        custom=_custom(SessionAction.TOOLPATHS),
+    )
+    def request_toolpaths(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.TOOLPATHS_REQUESTED,
+        target=S.TOOLPATHS_READY,
+        permission=_may(SessionAction.TOOLPATHS_COMPLETE),
+        custom=_custom(SessionAction.TOOLPATHS_COMPLETE),
+    )
+    def complete_toolpaths(self, *, run_id: str) -> None:
+        self.toolpaths_run_id = run_id
+
+    @transition(
+        field=state,
+        source=S.TOOLPATHS_REQUESTED,
+        target=S.DESIGN_REVISION_REQUIRED,
+        permission=_may(SessionAction.TOOLPATHS_BLOCKED),
+        custom=_custom(SessionAction.TOOLPATHS_BLOCKED),
+    )
+    def block_toolpaths(self, *, run_id: str) -> None:
+        # The approval named a verdict the server can no longer reproduce: it approves nothing any more.
+        self.toolpaths_run_id = run_id
+        self._clear_approval()
+
+    @transition(
+        field=state,
+        source=S.TOOLPATHS_REQUESTED,
+        target=S.APPROVED,
+        permission=_may(SessionAction.TOOLPATHS_FAILED),
+        custom=_custom(SessionAction.TOOLPATHS_FAILED),
+    )
+    def fail_toolpaths(self, *, run_id: str) -> None:
+        """A generator or engine failure says nothing against the approval: it stands, and may be retried."""
+        self.toolpaths_run_id = run_id
+
+    @transition(
+        field=state,
+        source=sorted(S.ARCHIVABLE),
+        target=S.ARCHIVED,
+        permission=_may(SessionAction.ARCHIVE),
+        custom=_custom(SessionAction.ARCHIVE),
+    )
+    def archive(self) -> None:
+        pass
+
+
+# The transition method behind each action (the workflow's own steps included).
+ACTION_METHODS: dict[str, str] = {
+    SessionAction.DESIGN: "set_design",
+    SessionAction.CONTEXT: "set_context",
+    SessionAction.FEASIBILITY: "request_feasibility",
+    SessionAction.FEASIBILITY_COMPLETE: "complete_feasibility",
+    SessionAction.FEASIBILITY_FAILED: "fail_feasibility",
+    SessionAction.APPROVE: "approve",
+    SessionAction.REJECT: "reject",
+    SessionAction.REVISE: "revise",
+    SessionAction.TOOLPATHS: "request_toolpaths",
+    SessionAction.TOOLPATHS_COMPLETE: "complete_toolpaths",
+    SessionAction.TOOLPATHS_BLOCKED: "block_toolpaths",
+    SessionAction.TOOLPATHS_FAILED: "fail_toolpaths",
+    SessionAction.ARCHIVE: "archive",
+}
+
+NEXT_STEPS: dict[str, str] = {
+    S.CONTEXT_READY: "Request feasibility to proceed.",
+    S.FEASIBILITY_REQUESTED: "Feasibility is being computed.",
+    S.APPROVED: "Generate toolpaths to proceed.",
+    S.REJECTED: "Rejected. Archive it, or an approver sends it back for revision.",
+    S.DESIGN_REVISION_REQUIRED: "Revise the design or context (set either again), then request feasibility.",
+    S.TOOLPATHS_REQUESTED: "Toolpaths are being generated.",
+    S.TOOLPATHS_READY: "Toolpaths ready. Archive the session when the job is done.",
+    S.ARCHIVED: "Archived. No further actions.",
+}
+
+
+class TransitionEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Transition events are immutable.")
+
+    def delete(self):
+        raise TypeError("Transition events are immutable.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise TypeError("Transition events are immutable.")
+
+
+class TransitionEvent(models.Model):
+    """One transition of one session. Append-only: PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE."""
+
+    session = models.ForeignKey(WorkflowSession, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(default=timezone.now, editable=False)
+    # A username, like the run ledger's actor, so the log never depends on the user row staying as it was.
+    actor = models.CharField(max_length=150)
+    role = models.CharField(max_length=16, choices=Role.choices)
+    action = models.CharField(max_length=32, choices=SessionAction.choices)
+    from_state = models.CharField(max_length=32, blank=True, help_text="Empty for the creation event.")
+    to_state = models.CharField(max_length=32, choices=SessionState.choices)
+    note = models.TextField(blank=True)
+    run_id = models.CharField(max_length=36, blank=True, help_text="The run artifact this transition wrote.")
+
+    objects = TransitionEventQuerySet.as_manager()
+
+    class Meta:
+        base_manager_name = "objects"
+        ordering = ["id"]
+        indexes = [models.Index(fields=["session", "id"], name="workflow_event_session")]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_state or '-'} -> {self.to_state}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Transition events are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Transition events are immutable.")
