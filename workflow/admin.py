@@ -9,6 +9,7 @@ buttons are gone. Service refusals are shown as admin messages.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Value, When
 from django.http import HttpResponseRedirect
@@ -54,7 +55,8 @@ def _run_link(run_id: str):
     if not run_id:
         return "-"
     try:
-        return format_html('<a href="{}">{}</a>', reverse("admin:runs_runartifact_change", args=[run_id]), run_id)
+        url = reverse("admin:runs_runartifact_change", args=[quote(run_id)])
+        return format_html('<a href="{}">{}</a>', url, run_id)
     except NoReverseMatch:
         return run_id
 

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.admin.utils import quote
 
 from tests.runs.factories import record
 
@@ -26,7 +27,7 @@ def test_admin_changelist_is_read_only_with_filters_and_search(staff_client, db)
 
 def test_admin_detail_shows_everything_read_only(staff_client, db):
     artifact = record(gcode_text="G21\nG0 Z5\n", request={"note": "carve", "safety": {"risk_level": "GREEN"}})
-    response = staff_client.get(f"/admin/runs/runartifact/{artifact.run_id}/change/")
+    response = staff_client.get(f"/admin/runs/runartifact/{quote(artifact.run_id)}/change/")
     assert response.status_code == 200
     html = response.content.decode()
     for value in (artifact.chain_sha256, artifact.content_sha256, "carve", "G0 Z5", "chip_load"):
@@ -38,7 +39,7 @@ def test_admin_detail_shows_everything_read_only(staff_client, db):
 
 def test_admin_auditor_cannot_add_change_or_delete(staff_client, db):
     artifact = record()
-    base = f"/admin/runs/runartifact/{artifact.run_id}"
+    base = f"/admin/runs/runartifact/{quote(artifact.run_id)}"
     assert staff_client.get("/admin/runs/runartifact/add/").status_code == 403
     assert staff_client.post(f"{base}/change/", {"status": "ERROR"}).status_code == 403
     assert staff_client.get(f"{base}/delete/").status_code == 403

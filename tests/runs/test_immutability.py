@@ -1,6 +1,7 @@
 """Every way to change or delete an artifact is refused, and the row is left exactly as it was."""
 
 import pytest
+from django.contrib.admin.utils import quote
 from django.db import IntegrityError, connection, transaction
 
 from runs.errors import ImmutableArtifactError
@@ -123,7 +124,7 @@ def test_admin_change_and_delete_are_refused(artifact, client, admin_user):
     admin_user.is_superuser = True
     admin_user.save()
     client.force_login(admin_user)
-    base = f"/admin/runs/runartifact/{artifact.run_id}"
+    base = f"/admin/runs/runartifact/{quote(artifact.run_id)}"
     assert client.post(f"{base}/change/", {"status": "ERROR"}).status_code == 403
     assert client.post(f"{base}/delete/", {"post": "yes"}).status_code == 403
     response = client.post(
