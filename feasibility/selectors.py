@@ -1,6 +1,6 @@
 """Reads of the shop registry, as the plain dicts the pure engine takes (docs/interfaces.md)."""
 
-from django.db import models
+from django.db import connection, models
 
 from feasibility.models import Machine, Material, Tool
 from rmos_site.problems import ProblemError
@@ -49,17 +49,30 @@ def registry_get(registry: str, entry_id: str) -> dict:
 
 
 def registry_lookup(*, tool_id: str, material_id: str, machine_id: str) -> dict[str, dict | None]:
-    """The entries a verdict needs, ``None`` for an unknown id (the engine turns that into UNKNOWN)."""
+    """The entries a verdict needs, ``None`` for an unknown id (the engine turns that into UNKNOWN).
 
-    def one(registry: str, entry_id: str) -> dict | None:
-        if not entry_id:
-            return None
+    One query for all three (every feasibility and toolpaths request pays it): a left join of each table on its
+    id, so an unknown or empty id leaves that entry's columns NULL. The values are exactly those ``values()``
+    returns (none of these fields has a database converter), so the verdict and its hash are unchanged.
+    """
+    wanted = {"tool": ("tools", tool_id), "material": ("materials", material_id), "machine": ("machines", machine_id)}
+    columns, joins, params, offsets = [], [], [], {}
+    quote = connection.ops.quote_name
+    for alias, (registry, entry_id) in wanted.items():
         model, id_field, keys = REGISTRIES[registry]
-        found = _entries(model, keys, **{id_field: entry_id})
-        return found[0] if found else None
-
-    return {
-        "tool": one("tools", tool_id),
-        "material": one("materials", material_id),
-        "machine": one("machines", machine_id),
-    }
+        offsets[alias] = len(columns)
+        columns += [f"{alias}.{quote(model._meta.get_field(key).column)}" for key in keys]
+        id_column = quote(model._meta.get_field(id_field).column)
+        joins.append(f"LEFT JOIN {quote(model._meta.db_table)} AS {alias} ON {alias}.{id_column} = %s")
+        params.append(entry_id or None)  # NULL matches nothing: an empty id is unknown, as before
+    sql = f"SELECT {', '.join(columns)} FROM (SELECT 1) AS one {' '.join(joins)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    found: dict[str, dict | None] = {}
+    for alias, (registry, _) in wanted.items():
+        keys = REGISTRIES[registry][2]
+        values = row[offsets[alias] : offsets[alias] + len(keys)]
+        # The id column (first key) is NOT NULL in the table: NULL means no such entry.
+        found[alias] = dict(zip(keys, values, strict=True)) if values[0] is not None else None
+    return found

@@ -1,4 +1,9 @@
+import json
+
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from feasibility.models import Machine, Material, Tool
 from feasibility.selectors import MACHINE_KEYS, MATERIAL_KEYS, TOOL_KEYS
@@ -31,12 +36,28 @@ REGISTRY_SERIALIZERS = {"tools": ToolSerializer, "materials": MaterialSerializer
 DISCARDED_CLIENT_KEYS = frozenset({"feasibility", "safety", "risk_level", "score", "decision", "mode"})
 
 
+def _is_unicode_text(data) -> bool:
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    except (TypeError, ValueError):
+        return True  # not JSON-shaped: the fields say what is wrong with it
+    return True
+
+
 class StrictSerializer(serializers.Serializer):
     """Unknown keys are a 400, not silently ignored: a typo like `rmp` must not fall back to a default."""
 
     allowed_extra_keys: frozenset[str] = frozenset()
 
     def to_internal_value(self, data):
+        # JSON text may escape an unpaired surrogate ("\ud800"), which is no character at all: refused here,
+        # before a field's error message could echo it into an answer that cannot be encoded as UTF-8.
+        if self.parent is None and not _is_unicode_text(data):
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: ["The body holds an unpaired surrogate; text must be Unicode."]}
+            )
         # Checked here, not in validate(): nested serializers used as fields have no initial_data.
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields) - self.allowed_extra_keys)
@@ -45,12 +66,30 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class _JsonNumber:
+    """JSON numbers only: DRF's numeric fields also take true/false and numeric strings, and a dimension sent
+    as ``false`` is a wrong type (400), not a zero."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictFloatField(_JsonNumber, serializers.FloatField):
+    pass
+
+
+class StrictIntegerField(_JsonNumber, serializers.IntegerField):
+    pass
+
+
 def _length(**kwargs) -> serializers.FloatField:
-    return serializers.FloatField(min_value=0, max_value=100_000, **kwargs)
+    return StrictFloatField(min_value=0, max_value=100_000, **kwargs)
 
 
 def _coordinate(**kwargs) -> serializers.FloatField:
-    return serializers.FloatField(min_value=-100_000, max_value=100_000, required=False, **kwargs)
+    return StrictFloatField(min_value=-100_000, max_value=100_000, required=False, **kwargs)
 
 
 class _DesignBase(StrictSerializer):
@@ -70,12 +109,12 @@ class RingDesign(_DesignBase):
 class SlotDesign(_DesignBase):
     length = _length(required=False)
     depth = _length(required=False)
-    angle = serializers.FloatField(min_value=-360, max_value=360, required=False)
+    angle = StrictFloatField(min_value=-360, max_value=360, required=False)
 
 
 class FretSlotsDesign(_DesignBase):
     scale_length = _length(required=False)
-    frets = serializers.IntegerField(min_value=0, max_value=36, required=False)
+    frets = StrictIntegerField(min_value=0, max_value=36, required=False)
     board_width = _length(required=False)
     depth = _length(required=False)
 
@@ -100,6 +139,12 @@ DESIGN_SERIALIZERS: dict[str, type[_DesignBase]] = {
 }
 
 
+_DESIGN_SCHEMA = PolymorphicProxySerializer(
+    component_name="Design", serializers=DESIGN_SERIALIZERS, resource_type_field_name="shape"
+)
+
+
+@extend_schema_field(_DESIGN_SCHEMA)
 class DesignField(serializers.JSONField):
     """A design object, validated by the serializer of its `shape`; missing dimensions are left to the engine
     (which applies documented defaults or answers UNKNOWN)."""
@@ -108,7 +153,8 @@ class DesignField(serializers.JSONField):
         if not isinstance(data, dict):
             raise serializers.ValidationError("Expected an object with a `shape`.")
         shape = data.get("shape")
-        if shape not in DESIGN_SERIALIZERS:
+        # isinstance first: an object or a list as the shape is unhashable, and must be a 400, not a 500.
+        if not isinstance(shape, str) or shape not in DESIGN_SERIALIZERS:
             raise serializers.ValidationError(
                 {"shape": [f"Unknown shape {shape!r}; expected one of {', '.join(DESIGN_SERIALIZERS)}."]}
             )
@@ -118,7 +164,7 @@ class DesignField(serializers.JSONField):
 
 
 class CutSerializer(StrictSerializer):
-    rpm = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
+    rpm = StrictIntegerField(min_value=0, max_value=1_000_000, required=False)
     feed_mm_min = _length(required=False)
     plunge_mm_min = _length(required=False)
     stepdown_mm = _length(required=False)
@@ -166,3 +212,28 @@ class FeasibilityResponseSerializer(serializers.Serializer):
     feasibility_sha256 = serializers.CharField()
     engine_version = serializers.CharField()
     discarded_client_fields = serializers.ListField(child=serializers.CharField())
+
+
+class StrictSerializerSchema(OpenApiSerializerExtension):
+    """The request schema of a strict serializer says what its validation does: unknown keys are refused
+    (``additionalProperties: false``), the tolerated extra keys are listed, and a design names its own shape,
+    so that the design variants exclude one another."""
+
+    target_class = StrictSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction != "request":
+            return schema
+        properties = schema.setdefault("properties", {})
+        for key in sorted(self.target.allowed_extra_keys):
+            properties.setdefault(key, {"description": "Accepted and ignored."})
+        shape = _SHAPE_OF.get(type(self.target))
+        if shape:
+            properties["shape"] = {"type": "string", "enum": [shape]}
+        schema["additionalProperties"] = False
+        return schema
+
+
+_SHAPE_OF = {serializer: shape for shape, serializer in DESIGN_SERIALIZERS.items()}

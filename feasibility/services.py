@@ -90,9 +90,10 @@ def _check_result(result) -> None:
 
 
 def storable(value):
-    """The request as received, made storable: Postgres JSON cannot hold NUL characters."""
+    """The request as received, made storable: Postgres JSON holds neither NUL characters nor unpaired
+    surrogates (which JSON text may escape, ``"\\ud800"``), so both are kept as their escapes."""
     if isinstance(value, str):
-        return value.replace("\x00", "\\u0000")
+        return value.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, dict):
         return {storable(str(k)): storable(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -1,13 +1,31 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from feasibility import selectors, services
 from feasibility.serializers import REGISTRY_SERIALIZERS, FeasibilityResponseSerializer, JobRequestSerializer
 from rmos_site.enums import Role
+from rmos_site.idempotency import KEY_PARAMETER, idempotent
 from rmos_site.roles import HasRole
 from runs.enums import RunKind, RunStatus
 from runs.services import run_record
+
+
+def _problem(description: str) -> OpenApiResponse:
+    return OpenApiResponse(description=f"application/problem+json: {description}")
+
+
+# The refusals both job endpoints share (feasibility here, toolpaths in toolpaths/views.py).
+JOB_ERRORS = {
+    400: _problem(
+        "VALIDATION_ERROR / MALFORMED_REQUEST (an ERROR artifact, see `run_id`), or INVALID_IDEMPOTENCY_KEY."
+    ),
+    401: _problem("NOT_AUTHENTICATED."),
+    403: _problem("PERMISSION_DENIED: only operators run jobs (a BLOCKED artifact is written)."),
+    413: _problem("PAYLOAD_TOO_LARGE."),
+    422: _problem("IDEMPOTENCY_KEY_REUSED: this Idempotency-Key was used with another body."),
+    503: _problem("DATABASE_UNAVAILABLE: nothing was recorded; retry, with the same Idempotency-Key."),
+}
 
 
 def _registry_views(registry: str) -> tuple[type[APIView], type[APIView]]:
@@ -24,7 +42,11 @@ def _registry_views(registry: str) -> tuple[type[APIView], type[APIView]]:
             return Response({"items": selectors.registry_list(registry)})
 
     class DetailView(APIView):
-        @extend_schema(responses=serializer, operation_id=f"registry_{registry}_get", tags=["registry"])
+        @extend_schema(
+            responses={200: serializer, 404: _problem("NOT_FOUND: no such entry.")},
+            operation_id=f"registry_{registry}_get",
+            tags=["registry"],
+        )
         def get(self, request, entry_id: str):
             return Response(selectors.registry_get(registry, entry_id))
 
@@ -60,10 +82,16 @@ class FeasibilityView(RecordedJobView):
 
     @extend_schema(
         request=JobRequestSerializer,
-        responses={200: FeasibilityResponseSerializer},
+        parameters=[KEY_PARAMETER],
+        responses={
+            200: FeasibilityResponseSerializer,
+            **JOB_ERRORS,
+            500: _problem("FEASIBILITY_ERROR: the engine failed; `run_id` names the ERROR artifact."),
+        },
         operation_id="feasibility_create",
         tags=["feasibility"],
     )
+    @idempotent("feasibility")
     def post(self, request):
         inputs, raw = services.parse_job_request(request, kind=self.run_kind)
         return Response(services.feasibility_run(actor=request.user, inputs=inputs, raw_request=raw))

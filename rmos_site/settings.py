@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "feasibility.middleware.RegistryHistoryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "rmos_site.csp.ContentSecurityPolicyMiddleware",
     "rmos_site.problems.DatabaseUnavailableMiddleware",
 ]
 
@@ -103,6 +104,16 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("RMOS runs on PostgreSQL only; DATABASE_URL must be a postgresql:// URL")
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5, minimum=1)
+# A read replica takes the run index and detail reads only (rmos_site/db_router.py, docs/deployment.md).
+_replica_url = env_str("DATABASE_REPLICA_URL")
+if _replica_url:
+    DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgresql:// URL")
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5, minimum=1)
+    DATABASE_ROUTERS = ["rmos_site.db_router.ReplicaRouter"]
+RMOS_READ_DATABASE = "replica" if _replica_url else "default"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

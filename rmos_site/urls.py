@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from rmos_site import pages
+from rmos_site.pages import dashboard, runs, sessions
 from rmos_site.views import HealthView
 
 handler400 = "rmos_site.problems.handler400"
@@ -28,5 +28,15 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", pages.home, name="home"),
+    # Pages. "runs/diff" and "runs/new" come before the run detail, whose pattern takes any text so that a
+    # malformed id is answered with a 400 page rather than a 404 that would read as "no such run".
+    path("", dashboard.dashboard, name="home"),
+    path("runs", runs.run_list, name="runs-page"),
+    path("runs/diff", runs.run_diff, name="runs-diff-page"),
+    path("runs/new", runs.run_job, name="run-job"),
+    path("runs/<path:run_id>", runs.run_detail, name="run-page"),
+    path("sessions", sessions.session_list, name="sessions-page"),
+    path("sessions/new", sessions.session_create, name="session-new"),
+    path("sessions/<str:session_id>", sessions.session_detail, name="session-page"),
+    path("sessions/<str:session_id>/<str:action>", sessions.session_action, name="session-action"),
 ]

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.core import signing
 from django.db.models import Q, Subquery
 
+from rmos_site.db_router import read_db
 from runs import hashing
 from runs.errors import invalid_cursor, invalid_run_id, run_not_found
 from runs.models import RunArtifact
@@ -56,10 +57,13 @@ def run_get(run_id: str) -> RunArtifact:
     """The artifact ``run_id``; 400 INVALID_RUN_ID when malformed, 404 RUN_NOT_FOUND when unknown."""
     if not is_run_id(run_id):
         raise invalid_run_id()
-    try:
-        return RunArtifact.objects.get(run_id=run_id)
-    except RunArtifact.DoesNotExist:
-        raise run_not_found(run_id) from None
+    # A replica lags: a run its writer has just reported may not be there yet, so a miss asks the primary.
+    for db in dict.fromkeys([read_db(), "default"]):
+        try:
+            return RunArtifact.objects.using(db).get(run_id=run_id)
+        except RunArtifact.DoesNotExist:
+            pass
+    raise run_not_found(run_id)
 
 
 def clamp_limit(limit: int | None) -> int:
@@ -81,7 +85,9 @@ def run_list(filters: dict, *, limit: int | None = None, cursor: str | None = No
     """
     limit = clamp_limit(limit)
     filters = _normalised_filters(filters)
-    queryset = RunArtifact.objects.all()
+    # The index may come from a read replica (docs/deployment.md): a lagging one shows fewer of the newest
+    # runs, never a wrong page, since the cursor is a seq.
+    queryset = RunArtifact.objects.using(read_db())
     if cursor:
         queryset = queryset.filter(seq__lt=_cursor_seq(cursor, filters))
     for name in LIST_FILTERS:

@@ -4,16 +4,23 @@
 ``run_record_many`` are its two halves, exposed for bulk loading (``load_runs``). Hashing happens in
 ``run_prepare``, outside the ledger lock; only the chain link (seq, created_at, prev and chain hash) is
 assigned under it.
+
+One artifact is appended in one statement, ``INSERT … SELECT … FROM rmos_runs_next_link(…) RETURNING …``
+(migration 0003): the database takes the lock, reads the head and computes the link itself, so the lock is
+never held across a round trip to this process. Batches (``load_runs``) take the lock, read the head, link in
+Python and COPY.
 """
 
+import functools
 import json
 import math
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 
 from runs import hashing
 from runs.enums import RISK_LEVELS, RunKind, RunStatus
@@ -27,15 +34,20 @@ CLIENT_DECISION_KEYS = frozenset({"feasibility", "safety", "risk_level", "score"
 LEDGER_LOCK_KEY = int.from_bytes(b"RMOSLEDG", "big")
 
 _TEXT_FIELDS = ("mode", "tool_id", "material_id", "machine_id", "session_id", "actor", "engine_version")
+_JSON_FIELDS = ("request", "discarded_client_fields", "feasibility", "registry_snapshot", "toolpaths", "errors")
+# Assigned under the ledger lock; every other column is known before it is taken.
+_LINK_FIELDS = ("seq", "created_at", "prev_sha256", "chain_sha256")
 _SHA256_HEX = frozenset("0123456789abcdef")
 
 
 @dataclass(frozen=True)
 class RunDraft:
     """A validated, hashed artifact waiting for its place in the chain: every column but ``seq``,
-    ``created_at``, ``prev_sha256`` and ``chain_sha256``."""
+    ``created_at``, ``prev_sha256`` and ``chain_sha256``. ``json_text`` holds the canonical JSON of the JSON
+    columns (None for SQL NULL), computed once for the hashes and sent as is to the database."""
 
     fields: dict
+    json_text: dict = dataclass_field(default_factory=dict, compare=False, repr=False)
 
 
 def run_record(
@@ -153,27 +165,36 @@ def run_prepare(
     }
     for name in _TEXT_FIELDS:
         fields[name] = _column_text(texts[name], name)
-    fields["request_sha256"] = hashing.sha256_of(fields["request"])
-    fields["toolpaths_sha256"] = "" if fields["toolpaths"] is None else hashing.sha256_of(fields["toolpaths"])
+    # Each JSON column is encoded once: its canonical bytes give its own hash and are what the database gets.
+    encoded = {name: None if fields[name] is None else hashing.canonical_json(fields[name]) for name in _JSON_FIELDS}
+    fields["request_sha256"] = hashing.sha256_hex(encoded["request"])
+    fields["toolpaths_sha256"] = "" if encoded["toolpaths"] is None else hashing.sha256_hex(encoded["toolpaths"])
     fields["gcode_sha256"] = "" if fields["gcode_text"] is None else hashing.sha256_hex(fields["gcode_text"])
     fields["content_sha256"] = hashing.content_sha256(fields)
-    return RunDraft(fields=fields)
+    json_text = {name: None if data is None else data.decode("utf-8") for name, data in encoded.items()}
+    return RunDraft(fields=fields, json_text=json_text)
 
 
-def run_record_many(drafts: Sequence[RunDraft], *, created_at: Sequence[datetime] | None = None) -> list[RunArtifact]:
+def run_record_many(
+    drafts: Sequence[RunDraft], *, created_at: Sequence[datetime] | None = None, return_artifacts: bool = True
+) -> list[RunArtifact]:
     """Append ``drafts`` to the ledger, in order, and return the artifacts.
 
     ``created_at`` backdates synthetic artifacts (``load_runs`` only): each time is clamped into
     [previous artifact's time, now] so that time never runs backwards along seq. Without it every artifact
-    is stamped with the database clock read under the lock.
+    is stamped with the database clock read under the lock. ``return_artifacts=False`` returns ``[]`` instead
+    of building a model instance per row (bulk loads do not read them back).
 
-    Side effects: appends the rows to ``runs_runartifact`` (one COPY, one transaction) under the ledger's advisory
-    lock, held until the outermost transaction ends (see ``run_record``).
+    Side effects: appends the rows to ``runs_runartifact`` under the ledger's advisory lock, held until the
+    outermost transaction ends (see ``run_record``): one artifact in one statement, a batch in one transaction
+    (one COPY).
     """
     if created_at is not None and len(created_at) != len(drafts):
         raise ValueError("created_at must give one time per draft")
     if not drafts:
         return []
+    if len(drafts) == 1:
+        return [_append_one(drafts[0], None if created_at is None else created_at[0])]
     with transaction.atomic():
         with connection.cursor() as cursor:
             # A separate statement from the head read: in READ COMMITTED a statement's snapshot is taken
@@ -191,7 +212,7 @@ def run_record_many(drafts: Sequence[RunDraft], *, created_at: Sequence[datetime
             now, seq, prev_sha256, previous_time = cursor.fetchone()
         seq = seq or 0
         prev_sha256 = prev_sha256 or hashing.GENESIS_SHA256
-        artifacts = []
+        links = []
         for index, draft in enumerate(drafts):
             stamp = now if created_at is None else min(created_at[index], now)
             if previous_time is not None and stamp < previous_time:
@@ -200,33 +221,75 @@ def run_record_many(drafts: Sequence[RunDraft], *, created_at: Sequence[datetime
             chain = hashing.chain_sha256(
                 seq=seq, created_at=stamp, prev_sha256=prev_sha256, content_sha256=draft.fields["content_sha256"]
             )
-            artifacts.append(
-                RunArtifact(**draft.fields, seq=seq, created_at=stamp, prev_sha256=prev_sha256, chain_sha256=chain)
-            )
+            links.append((seq, stamp, prev_sha256, chain))
             prev_sha256, previous_time = chain, stamp
-        _insert(artifacts)
-    return artifacts
+        _copy(drafts, links)
+    if not return_artifacts:
+        return []
+    return [_artifact(draft, link) for draft, link in zip(drafts, links, strict=True)]
 
 
-def _insert(artifacts: list[RunArtifact]) -> None:
-    """The ledger's only INSERT. COPY rather than the ORM: several times faster for ``load_runs`` batches,
-    and the same path for one row or a thousand. Row triggers (immutability, chain link) fire for COPY as
-    for INSERT. The ORM's own insert paths refuse (``RunArtifact.save``, ``bulk_create``)."""
+def _artifact(draft: RunDraft, link: tuple) -> RunArtifact:
+    seq, stamp, prev_sha256, chain = link
+    artifact = RunArtifact(**draft.fields, seq=seq, created_at=stamp, prev_sha256=prev_sha256, chain_sha256=chain)
+    artifact._state.adding = False
+    artifact._state.db = connection.alias
+    return artifact
+
+
+@functools.cache
+def _append_statement() -> tuple[str, tuple[str, ...]]:
+    """``INSERT … SELECT <the draft's columns>, <the link> FROM rmos_runs_next_link(%s, %s) RETURNING <the link>``
+    and the names of the draft columns it takes, in order."""
+    quote = connection.ops.quote_name
+    fields = [field for field in RunArtifact._meta.concrete_fields if field.attname not in _LINK_FIELDS]
+    columns = [*(field.column for field in fields), *_LINK_FIELDS]
+    values = ", ".join("%s::jsonb" if field.attname in _JSON_FIELDS else "%s" for field in fields)
+    statement = (
+        f"INSERT INTO {quote(RunArtifact._meta.db_table)} ({', '.join(quote(column) for column in columns)}) "
+        f"SELECT {values}, link.link_seq, link.link_created_at, link.link_prev_sha256, link.link_chain_sha256 "
+        "FROM rmos_runs_next_link(%s, %s) AS link "
+        f"RETURNING {', '.join(quote(column) for column in _LINK_FIELDS)}"
+    )
+    return statement, tuple(field.attname for field in fields)
+
+
+def _append_one(draft: RunDraft, requested_at: datetime | None) -> RunArtifact:
+    """One artifact in one statement (one round trip): ``rmos_runs_next_link`` takes the ledger lock, reads the
+    head in a statement of its own and returns the link; the INSERT stores it and the chain-link trigger checks
+    it. Outside a transaction the statement commits alone, so the lock is held only for the insert and its
+    commit; inside the caller's ``atomic()`` it is held until that commits, as documented on ``run_record``."""
+    statement, names = _append_statement()
+    params = [_json_text(draft, name) if name in _JSON_FIELDS else draft.fields[name] for name in names]
+    params += [draft.fields["content_sha256"], requested_at]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        link = cursor.fetchone()
+    return _artifact(draft, link)
+
+
+def _copy(drafts: Sequence[RunDraft], links: list[tuple]) -> None:
+    """The batch INSERT: COPY, several times faster than INSERTs for ``load_runs`` batches. Row triggers
+    (immutability, chain link) fire for COPY as for INSERT. The ORM's own insert paths refuse
+    (``RunArtifact.save``, ``bulk_create``)."""
     fields = RunArtifact._meta.concrete_fields
     quote = connection.ops.quote_name
     statement = (
         f"COPY {quote(RunArtifact._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) FROM STDIN"
     )
-    json_columns = {field.attname for field in fields if isinstance(field, models.JSONField)}
+    names = [field.attname for field in fields]
     # wrap_database_errors: a refusal by the triggers surfaces as Django's IntegrityError, as for any query.
     with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for artifact in artifacts:
-            copy.write_row(
-                [_copy_value(getattr(artifact, field.attname), field.attname in json_columns) for field in fields]
-            )
-    for artifact in artifacts:
-        artifact._state.adding = False
-        artifact._state.db = connection.alias
+        for draft, link in zip(drafts, links, strict=True):
+            json_text = draft.json_text or {name: _copy_value(draft.fields[name], True) for name in _JSON_FIELDS}
+            row = draft.fields | json_text | dict(zip(_LINK_FIELDS, link, strict=True))
+            copy.write_row([row[name] for name in names])
+
+
+def _json_text(draft: RunDraft, name: str) -> str | None:
+    if name in draft.json_text:
+        return draft.json_text[name]
+    return _copy_value(draft.fields[name], True)
 
 
 def _copy_value(value, is_json: bool):

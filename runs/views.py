@@ -29,7 +29,11 @@ _PROBLEMS = {
     )
 }
 _NOT_FOUND = {(404, "application/problem+json"): OpenApiResponse(RunProblemSerializer, description="RUN_NOT_FOUND")}
-_RUN_ID = OpenApiParameter("run_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="run_ + 32 lowercase hex")
+# The pattern is what the views check: anything else is 400 INVALID_RUN_ID, whatever the path looks like.
+_RUN_ID_PATTERN = r"^run_[0-9a-f]{32}$"
+_RUN_ID = OpenApiParameter(
+    "run_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="run_ + 32 lowercase hex", pattern=_RUN_ID_PATTERN
+)
 
 
 def _etag(artifact) -> str:
@@ -110,8 +114,8 @@ class RunDiffView(APIView):
         summary="Decision-relevant differences between two runs",
         description="b relative to a. G-code is compared by hash only. `?all=1` lists unchanged fields too.",
         parameters=[
-            OpenApiParameter("a_id", OpenApiTypes.STR, OpenApiParameter.PATH),
-            OpenApiParameter("b_id", OpenApiTypes.STR, OpenApiParameter.PATH),
+            OpenApiParameter("a_id", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=_RUN_ID_PATTERN),
+            OpenApiParameter("b_id", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=_RUN_ID_PATTERN),
             RunDiffQuerySerializer,
         ],
         responses={200: RunDiffSerializer, **_PROBLEMS, **_NOT_FOUND},

@@ -1,13 +1,21 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from feasibility.serializers import JobRequestSerializer
 from feasibility.services import parse_job_request
-from feasibility.views import RecordedJobView
-from rmos_site.problems import problem_response
+from feasibility.views import JOB_ERRORS, RecordedJobView
+from rmos_site.idempotency import KEY_PARAMETER, idempotent
+from rmos_site.problems import ProblemError, problem_response
 from runs.enums import RunKind
+from runs.selectors import run_get
+from toolpaths.parse import GcodeParseError, moves_from_gcode
 from toolpaths.serializers import ToolpathsResponseSerializer
 from toolpaths.services import toolpaths_run
+from toolpaths.summary import render_svg
 
 
 class ToolpathsView(RecordedJobView):
@@ -15,14 +23,21 @@ class ToolpathsView(RecordedJobView):
 
     @extend_schema(
         request=JobRequestSerializer,
+        parameters=[KEY_PARAMETER],
         responses={
             200: ToolpathsResponseSerializer,
-            409: OpenApiResponse(description="SAFETY_BLOCKED: the server's verdict does not allow toolpaths."),
+            **JOB_ERRORS,
+            404: OpenApiResponse(description="SESSION_NOT_FOUND: the `session_id` names no session."),
+            409: OpenApiResponse(
+                description="SAFETY_BLOCKED: the server's verdict does not allow toolpaths; with a `session_id`, "
+                "also TRANSITION_BLOCKED (the session is not approved)."
+            ),
             500: OpenApiResponse(description="TOOLPATHS_ERROR: generation or verification failed; see run_id."),
         },
         operation_id="toolpaths_create",
         tags=["toolpaths"],
     )
+    @idempotent("toolpaths")
     def post(self, request):
         inputs, raw = parse_job_request(request, kind=self.run_kind)
         session_id = inputs.get("session_id") or ""
@@ -38,3 +53,73 @@ class ToolpathsView(RecordedJobView):
         if outcome.ok:
             return Response(outcome.body)
         return problem_response(outcome.body)
+
+
+class RunPreviewView(APIView):
+    """``GET runs/{run_id}/preview.svg``: a plan view of a run's released G-code, drawn from the stored text.
+
+    Drawn from ``gcode_text`` rather than from the summary: the text is what reached (or would reach) the
+    machine, and it is covered by ``gcode_sha256``, which makes the drawing's ETag.
+    """
+
+    @extend_schema(
+        operation_id="runs_preview_svg",
+        summary="A drawing of a run's toolpath (SVG plan view)",
+        description="Cuts solid, rapids dashed, fitted to the program's extent. Any RMOS role. 404 `NO_TOOLPATH` "
+        "for artifacts without G-code (feasibility, approvals, blocked or failed runs).",
+        parameters=[OpenApiParameter("run_id", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=r"^run_[0-9a-f]{32}$")],
+        responses={
+            (200, "image/svg+xml"): OpenApiTypes.STR,
+            304: OpenApiResponse(description="Not modified"),
+            400: OpenApiResponse(description="application/problem+json: INVALID_RUN_ID"),
+            404: OpenApiResponse(description="application/problem+json: RUN_NOT_FOUND or NO_TOOLPATH"),
+        },
+        tags=["runs"],
+    )
+    def get(self, request, run_id: str):
+        artifact = run_get(run_id)
+        if not artifact.gcode_text:
+            raise ProblemError(
+                status=404,
+                error="NO_TOOLPATH",
+                title="No toolpath",
+                detail=f"Run {artifact.run_id} has no G-code to draw ({artifact.kind}, {artifact.status}).",
+                run_id=artifact.run_id,
+            )
+        etag = f'"{artifact.gcode_sha256}"'
+        response = get_conditional_response(request, etag=etag)
+        if response is None:
+            try:
+                moves = moves_from_gcode(artifact.gcode_text)
+            except GcodeParseError as exc:
+                raise ProblemError(
+                    status=422,
+                    error="GCODE_UNREADABLE",
+                    title="G-code cannot be drawn",
+                    detail=f"The stored G-code is outside the subset RMOS reads: {exc}",
+                    run_id=artifact.run_id,
+                ) from None
+            svg = render_svg(moves, machine=_drawable_machine(artifact.registry_snapshot), title=artifact.run_id)
+            response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, no-cache"
+        # Opened on its own, an SVG is a document: it may load nothing and run nothing.
+        response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+        patch_vary_headers(response, ["Authorization", "Cookie"])
+        return response
+
+    def perform_content_negotiation(self, request, force=False):
+        # An <img> asks for image/*; the JSON renderer still renders the problem bodies of the errors.
+        return super().perform_content_negotiation(request, force=True)
+
+
+def _drawable_machine(snapshot) -> dict | None:
+    """The machine entry when it has the travel the drawing's envelope needs (synthetic runs lack it)."""
+    machine = (snapshot or {}).get("machine") if isinstance(snapshot, dict) else None
+    if not isinstance(machine, dict):
+        return None
+    try:
+        float(machine["travel_x_mm"]), float(machine["travel_y_mm"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return machine

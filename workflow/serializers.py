@@ -95,11 +95,17 @@ class EmptyBodySerializer(StrictSerializer):
 
 
 class SessionListQuerySerializer(StrictSerializer):
-    state = serializers.ListField(child=serializers.ChoiceField(choices=SessionState.choices), required=False)
-    mode = serializers.ListField(child=serializers.ChoiceField(choices=SessionMode.choices), required=False)
-    created_by = serializers.ListField(child=StrictCharField(max_length=150), required=False)
+    state = serializers.ListField(
+        child=serializers.ChoiceField(choices=SessionState.choices), required=False, help_text="Repeat for OR."
+    )
+    mode = serializers.ListField(
+        child=serializers.ChoiceField(choices=SessionMode.choices), required=False, help_text="Repeat for OR."
+    )
+    created_by = serializers.ListField(
+        child=StrictCharField(max_length=150), required=False, help_text="Username; repeat for OR."
+    )
     limit = serializers.IntegerField(required=False, help_text="1-200, default 50; clamped.")
-    cursor = StrictCharField(required=False, max_length=500)
+    cursor = StrictCharField(required=False, max_length=500, help_text="Opaque; `next_cursor` of the previous page.")
 
 
 # --- output --------------------------------------------------------------------------------------------

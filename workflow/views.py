@@ -5,8 +5,7 @@ A refused approval, feasibility or toolpaths call by an authenticated user leave
 feasibility and toolpaths endpoints do.
 """
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -72,13 +71,8 @@ class SessionsView(APIView):
         return super().get_permissions()
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("state", OpenApiTypes.STR, many=True, description="Repeat for OR."),
-            OpenApiParameter("mode", OpenApiTypes.STR, many=True, description="Repeat for OR."),
-            OpenApiParameter("created_by", OpenApiTypes.STR, many=True, description="Username; repeat for OR."),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1-200, default 50; clamped."),
-            OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque; `next_cursor` of the previous page."),
-        ],
+        # From the serializer that validates them, so the schema names the same states, modes and limits.
+        parameters=[SessionListQuerySerializer],
         responses={200: SessionListSerializer, 400: _problem("VALIDATION_ERROR or INVALID_CURSOR.")},
         operation_id="workflow_sessions_list",
         tags=TAGS,

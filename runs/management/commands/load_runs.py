@@ -1,5 +1,13 @@
-"""Synthetic artifacts for benchmarks and demos, written through the ledger service like any other."""
+"""Synthetic artifacts for benchmarks and demos, written through the ledger service like any other.
 
+Making and hashing the artifacts (``_synthetic_run`` and ``run_prepare``) costs more than inserting them, so with
+``--jobs`` > 1 worker processes prepare the batches while this process appends them, in order, through
+``run_record_many``: only this process touches the database and the chain.
+"""
+
+import collections
+import multiprocessing
+import os
 import random
 import time
 from datetime import timedelta
@@ -57,10 +65,18 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=90, help="Spread the artifacts over this many past days.")
         parser.add_argument("--batch-size", type=int, default=2000, help="Artifacts per transaction.")
         parser.add_argument("--seed", type=int, default=None, help="Random seed, for a reproducible mix.")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="Processes preparing batches (default: one per CPU); 1 prepares them in this process.",
+        )
 
-    def handle(self, *args, count: int, days: int, batch_size: int, seed: int | None, verbosity: int, **options):
-        if count < 0 or days < 1 or batch_size < 1:
-            raise CommandError("N must be >= 0, --days and --batch-size >= 1")
+    def handle(
+        self, *args, count: int, days: int, batch_size: int, seed: int | None, jobs: int, verbosity: int, **options
+    ):
+        if count < 0 or days < 1 or batch_size < 1 or jobs < 1:
+            raise CommandError("N must be >= 0, --days, --batch-size and --jobs >= 1")
         rng = random.Random(seed)
         now = timezone.now()
         head = RunArtifact.objects.order_by("-seq").values_list("created_at", flat=True).first()
@@ -69,19 +85,68 @@ class Command(BaseCommand):
         start = max(now - timedelta(days=days), head or now - timedelta(days=days))
         span = (now - start).total_seconds()
         sessions = [f"sess_{rng.getrandbits(48):012x}" for _ in range(max(1, count // 20))]
+        plan = _Plan(seed=rng.getrandbits(64), count=count, start=start, span=span, sessions=sessions)
+        batches = [(number, offset, min(batch_size, count - offset)) for number, offset in
+                   enumerate(range(0, count, batch_size))]  # fmt: skip
         began, written = time.monotonic(), 0
-        while written < count:
-            size = min(batch_size, count - written)
-            drafts, stamps = [], []
-            for index in range(written, written + size):
-                drafts.append(run_prepare(**_synthetic_run(rng, sessions)))
-                stamps.append(start + timedelta(seconds=span * (index + rng.random()) / count))
-            run_record_many(drafts, created_at=stamps)
-            written += size
+        for drafts, stamps in _prepared(plan, batches, jobs):
+            run_record_many(drafts, created_at=stamps, return_artifacts=False)
+            written += len(drafts)
             if verbosity >= 1:
                 rate = written / max(time.monotonic() - began, 1e-6)
                 self.stderr.write(f"load_runs: {written}/{count} ({rate:.0f}/s)")
         self.stdout.write(f"loaded {written} synthetic artifacts")
+
+
+class _Plan(collections.namedtuple("_Plan", "seed count start span sessions")):
+    """What every batch needs: the run's seed, the total count, the time span and the session ids."""
+
+
+_plan: _Plan | None = None  # set in each worker by _use_plan (and in this process when --jobs is 1)
+
+
+def _use_plan(plan: _Plan) -> None:
+    global _plan
+    _plan = plan
+
+
+def _prepare_batch(batch: tuple[int, int, int]):
+    """Drafts and backdated times for one batch; its own random stream, so the mix does not depend on which
+    process prepares it. No database access: workers only compute."""
+    number, offset, size = batch
+    plan = _plan
+    rng = random.Random(f"{plan.seed}:{number}")
+    drafts, stamps = [], []
+    for index in range(offset, offset + size):
+        drafts.append(run_prepare(**_synthetic_run(rng, plan.sessions)))
+        stamps.append(plan.start + timedelta(seconds=plan.span * (index + rng.random()) / plan.count))
+    return drafts, stamps
+
+
+def _prepared(plan: _Plan, batches: list, jobs: int):
+    """The prepared batches, in order: in this process, or from ``jobs`` forked workers with at most two
+    batches per worker waiting (the prepared artifacts never pile up in memory)."""
+    if jobs == 1 or len(batches) < 2:
+        _use_plan(plan)
+        for batch in batches:
+            yield _prepare_batch(batch)
+        return
+    # fork: the workers inherit the loaded Django settings and apps, and never use the inherited database
+    # connection (they exit with os._exit, so it is not closed under this process either).
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs, initializer=_use_plan, initargs=(plan,)) as pool:
+        pending = collections.deque()
+        queue = iter(batches)
+        for batch in queue:
+            pending.append(pool.apply_async(_prepare_batch, (batch,)))
+            if len(pending) >= 2 * jobs:
+                break
+        while pending:
+            result = pending.popleft().get()
+            batch = next(queue, None)
+            if batch is not None:
+                pending.append(pool.apply_async(_prepare_batch, (batch,)))
+            yield result
 
 
 def _weighted(rng: random.Random, choices):

@@ -1,0 +1,33 @@
+"""``/``: what happened in the last day and week, what was refused and why, and what waits for a decision."""
+
+from django.shortcuts import render
+from django.utils import timezone
+
+from rmos_site.enums import Role
+from rmos_site.pages import charts, queries
+from rmos_site.pages.common import page
+from rmos_site.pages.forms import EXAMPLE_DESIGN, RunJobForm
+from rmos_site.roles import user_roles
+from workflow.enums import SessionState
+
+BLOCKED_SHOWN = 8
+AWAITING_SHOWN = 8
+
+
+@page
+def dashboard(request):
+    roles = user_roles(request.user)
+    job_form = None
+    if Role.OPERATOR in roles:
+        job_form = RunJobForm(initial={"design": EXAMPLE_DESIGN}).with_choices(queries.registry_choices())
+    states = queries.session_state_counts()
+    context = {
+        "chart": charts.run_chart(queries.run_counts(now=timezone.now())),
+        "blocked": queries.latest_blocked(limit=BLOCKED_SHOWN),
+        "awaiting": queries.sessions_awaiting_approval(limit=AWAITING_SHOWN),
+        "awaiting_total": states.get(SessionState.FEASIBILITY_READY, 0),
+        "session_states": [(state, label, states.get(state, 0)) for state, label in SessionState.choices],
+        "job_form": job_form,
+        "is_approver": Role.APPROVER in roles,
+    }
+    return render(request, "pages/dashboard.html", context)

@@ -1,0 +1,180 @@
+"""Stored values shaped for templates: text for every JSON value, the parts of an artifact the detail page
+shows, the diff's rows. Pure functions of what the selectors return; no queries."""
+
+import json
+
+from runs.selectors import CHAIN_HASH_NAMES, HASH_NAMES
+from workflow.selectors import parse_session_id
+
+GCODE_HEAD_LINES = 40
+CHECK_ORDER = {"fail": 0, "unknown": 1, "warn": 2, "pass": 3}
+
+
+def display(value) -> str:
+    """A stored value as text: strings as stored, numbers without float noise, anything else as JSON."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    if isinstance(value, (int, str)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def signed(value) -> str:
+    text = display(value)
+    return text if text.startswith("-") else f"+{text}"
+
+
+def pretty_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2)
+
+
+def workflow_session_id(session_id: str) -> str:
+    """The id when it names a workflow session (a page exists for it); synthetic and API ids may not."""
+    return session_id if session_id and parse_session_id(session_id) is not None else ""
+
+
+def list_rows(items: list[dict]) -> list[dict]:
+    return [{**item, "workflow_session": workflow_session_id(item["session_id"])} for item in items]
+
+
+def _safety(feasibility) -> dict:
+    # The engine returns the verdict at the top level; some recorded results nest it under "safety".
+    if not isinstance(feasibility, dict):
+        return {}
+    nested = feasibility.get("safety")
+    return nested if isinstance(nested, dict) else feasibility
+
+
+def _checks(safety: dict) -> list[dict]:
+    checks = [check for check in safety.get("checks") or [] if isinstance(check, dict)]
+    rows = [
+        {
+            "code": display(check.get("code")),
+            "status": str(check.get("status") or "unknown"),
+            "message": display(check.get("message")),
+            "value": display(check.get("value")),
+            "limit": display(check.get("limit")),
+        }
+        for check in checks
+    ]
+    # Failures and warnings first: they are the "why" of a refusal. Within a status, the engine's order.
+    return sorted(rows, key=lambda row: CHECK_ORDER.get(row["status"], 1))
+
+
+def _cut_rows(cut, overrides) -> list[dict]:
+    if not isinstance(cut, dict):
+        cut = overrides if isinstance(overrides, dict) else {}
+    sources = cut.get("source") if isinstance(cut.get("source"), dict) else {}
+    overrides = overrides if isinstance(overrides, dict) else {}
+    return [
+        {
+            "name": name,
+            "value": display(value),
+            "source": sources.get(name) or ("client" if name in overrides else ""),
+        }
+        for name, value in cut.items()
+        if name != "source"
+    ]
+
+
+def _gcode(text: str | None) -> dict | None:
+    if not text:
+        return None
+    lines = text.splitlines()
+    return {
+        "head": "\n".join(lines[:GCODE_HEAD_LINES]),
+        "rest": "\n".join(lines[GCODE_HEAD_LINES:]),
+        "rest_count": max(0, len(lines) - GCODE_HEAD_LINES),
+        "line_count": len(lines),
+        "bytes": len(text.encode("utf-8")),
+    }
+
+
+def _duration(seconds) -> str:
+    if not isinstance(seconds, (int, float)):
+        return display(seconds)
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+
+
+def _toolpath_summary(summary) -> dict | None:
+    if not isinstance(summary, dict):
+        return None
+    moves = summary.get("moves")
+    bounds = summary.get("bounds") if isinstance(summary.get("bounds"), dict) else {}
+    return {
+        "moves": moves if isinstance(moves, dict) else {"total": moves},
+        "cut_length": display(summary.get("cut_length_mm")),
+        "rapid_length": display(summary.get("rapid_length_mm")),
+        "time": _duration(summary.get("estimated_time_s")),
+        "bounds": [
+            (axis, display(bounds.get(f"{axis}_min")), display(bounds.get(f"{axis}_max")))
+            for axis in ("x", "y", "z")
+            if f"{axis}_min" in bounds
+        ],
+    }
+
+
+def run_detail(artifact) -> dict:
+    """What the detail page shows of one artifact."""
+    feasibility = artifact.feasibility if isinstance(artifact.feasibility, dict) else None
+    safety = _safety(feasibility)
+    request = artifact.request if isinstance(artifact.request, dict) else {}
+    checks = _checks(safety)
+    design = (feasibility or {}).get("design") or request.get("design")
+    block_reason = display(safety.get("block_reason")) if safety.get("block_reason") else ""
+    errors = [
+        {"code": display(error.get("code")), "message": display(error.get("message"))}
+        if isinstance(error, dict)
+        else {"code": "", "message": display(error)}
+        for error in artifact.errors or []
+    ]
+    # A refusal usually records the verdict's reason as its error message too: say it once, with its code.
+    why_code = next((error["code"] for error in errors if block_reason and error["message"] == block_reason), "")
+    return {
+        "run": artifact,
+        "workflow_session": workflow_session_id(artifact.session_id),
+        "has_feasibility": feasibility is not None,
+        "block_reason": block_reason,
+        "why_code": why_code,
+        "warnings": [display(warning) for warning in safety.get("warnings") or []],
+        "checks": checks,
+        "check_counts": {status: sum(row["status"] == status for row in checks) for status in CHECK_ORDER},
+        "errors": [error for error in errors if not (block_reason and error["message"] == block_reason)],
+        "design_rows": [(key, display(value)) for key, value in design.items()] if isinstance(design, dict) else [],
+        "cut_rows": _cut_rows((feasibility or {}).get("cut"), request.get("cut")),
+        "hashes": [(name, getattr(artifact, name)) for name in CHAIN_HASH_NAMES],
+        "gcode": _gcode(artifact.gcode_text),
+        "toolpaths": _toolpath_summary(artifact.toolpaths),
+        "request_json": pretty_json(request),
+        "registry_json": pretty_json(artifact.registry_snapshot) if artifact.registry_snapshot else "",
+    }
+
+
+def diff_view(diff: dict) -> dict:
+    """The diff's changes as rows of text, and its hashes as equality badges."""
+
+    def cell(value) -> str:
+        # An empty string is a value here (a hash that was not computed), not a blank cell.
+        return "(empty)" if value == "" else display(value)
+
+    rows = []
+    for change in diff["changed_fields"]:
+        rows.append(
+            {
+                "path": change["path"],
+                "op": change["op"],
+                "a": "" if change["op"] == "added" else cell(change["a"]),
+                "b": "" if change["op"] == "removed" else cell(change["b"]),
+                "delta": signed(change["delta"]) if "delta" in change else "",
+            }
+        )
+    hashes = [
+        {"name": name, "a": pair["a"], "b": pair["b"], "equal": pair["equal"], "present": bool(pair["a"] or pair["b"])}
+        for name, pair in ((name, diff["hashes"][name]) for name in HASH_NAMES)
+    ]
+    return {"rows": rows, "hashes": hashes, "summary": diff["summary"]}

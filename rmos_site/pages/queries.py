@@ -1,0 +1,80 @@
+"""Reads only the pages need: the dashboard's aggregates and the registry's ids for the forms' selects.
+
+Each is one query whatever the size of the ledger or the number of sessions: counts are a GROUP BY with
+filtered counts over an index range, lists are index scans with a LIMIT.
+"""
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q
+
+from feasibility.selectors import registry_list
+from runs.enums import RunStatus
+from runs.models import RunArtifact
+from workflow.enums import SessionState
+from workflow.models import WorkflowSession
+
+DAY = timedelta(days=1)
+WEEK = timedelta(days=7)
+BLOCKED_FIELDS = ("run_id", "created_at", "kind", "risk_level", "score", "tool_id", "material_id", "machine_id",
+                  "session_id", "errors")  # fmt: skip
+
+
+def run_counts(*, now: datetime) -> dict:
+    """``{"day"|"week": {"status": Counter, "risk": Counter, "total": int}}`` for the last 24 hours and 7 days.
+
+    One GROUP BY (status, risk) over the week's index range, the day counted by a filter in the same pass.
+    A run without a verdict counts under risk ``""``.
+    """
+    rows = (
+        RunArtifact.objects.filter(created_at__gte=now - WEEK)
+        .values("status", "risk_level")
+        .annotate(day=Count("pk", filter=Q(created_at__gte=now - DAY)), week=Count("pk"))
+        .order_by()
+    )
+    counts = {period: {"status": Counter(), "risk": Counter(), "total": 0} for period in ("day", "week")}
+    for row in rows:
+        for period in ("day", "week"):
+            counts[period]["status"][row["status"]] += row[period]
+            counts[period]["risk"][row["risk_level"]] += row[period]
+            counts[period]["total"] += row[period]
+    return counts
+
+
+def latest_blocked(*, limit: int) -> list[dict]:
+    """The newest BLOCKED runs with the reason each was refused (the first recorded error)."""
+    rows = list(RunArtifact.objects.filter(status=RunStatus.BLOCKED).order_by("-seq").values(*BLOCKED_FIELDS)[:limit])
+    for row in rows:
+        first = row.pop("errors")[:1]
+        error = first[0] if first and isinstance(first[0], dict) else {}
+        row["reason_code"] = error.get("code") or ""
+        row["reason"] = error.get("message") or ""
+    return rows
+
+
+def sessions_awaiting_approval(*, limit: int) -> list[WorkflowSession]:
+    """Sessions in ``feasibility_ready``, the longest waiting first."""
+    return list(
+        WorkflowSession.objects.filter(state=SessionState.FEASIBILITY_READY)
+        .select_related("created_by")
+        .order_by("created_at", "id")[:limit]
+    )
+
+
+def session_state_counts() -> dict[str, int]:
+    rows = WorkflowSession.objects.values("state").annotate(n=Count("id")).order_by()
+    return {row["state"]: row["n"] for row in rows}
+
+
+def registry_choices() -> dict[str, list]:
+    """``(id, label)`` pairs of the tools, materials and machines, and the tool kinds, for selects and
+    suggestion lists."""
+    choices = {}
+    for registry, id_key in (("tools", "tool_id"), ("materials", "material_id"), ("machines", "machine_id")):
+        entries = sorted(registry_list(registry), key=lambda entry: entry[id_key])
+        choices[registry] = [(entry[id_key], f"{entry[id_key]} — {entry['name']}") for entry in entries]
+        if registry == "tools":
+            # A run's mode is its tool's kind, and tool ids start with the kind: the filters' suggestions.
+            choices["modes"] = sorted({entry["kind"] for entry in entries})
+    return choices

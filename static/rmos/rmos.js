@@ -1,0 +1,66 @@
+// Progressive enhancement for the RMOS pages. Everything works without this file: it adds copy buttons for
+// hashes and keeps the two-run picker from comparing a run with itself. Loaded with `defer`, from static/
+// only, so the pages' Content-Security-Policy can forbid inline script.
+(function () {
+  "use strict";
+
+  function copyText(text, button) {
+    function done(label) {
+      button.textContent = label;
+      window.setTimeout(function () { button.textContent = "Copy"; }, 1500);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { done("Copied"); }, function () { done("Select it"); });
+      return;
+    }
+    done("Select it");
+  }
+
+  function setUpCopyButtons() {
+    document.querySelectorAll("button.copy[data-copy]").forEach(function (button) {
+      var target = document.getElementById(button.getAttribute("data-copy"));
+      if (!target) { return; }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        // Selecting the text too leaves a visible, copyable selection if the clipboard is refused.
+        var range = document.createRange();
+        range.selectNodeContents(target);
+        var selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        copyText(target.textContent.trim(), button);
+      });
+    });
+  }
+
+  function setUpComparePicker() {
+    var form = document.getElementById("compare-form");
+    if (!form) { return; }
+    var button = document.getElementById("compare-button");
+    function checked(name) {
+      var input = form.querySelector("input[name='" + name + "']:checked");
+      return input ? input.value : "";
+    }
+    function refresh() {
+      var a = checked("a"), b = checked("b");
+      // A run may be A or B, not both: its other radio is disabled while it is picked.
+      form.querySelectorAll("input[type=radio]").forEach(function (input) {
+        var other = input.name === "a" ? b : a;
+        input.disabled = input.value === other && !input.checked;
+        var row = input.closest("tr");
+        if (row) { row.classList.toggle("picked", input.value === a || input.value === b); }
+      });
+      if (button) {
+        button.disabled = !(a && b && a !== b);
+        button.title = button.disabled ? "Pick run A and run B first" : "";
+      }
+    }
+    form.addEventListener("change", refresh);
+    refresh();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpCopyButtons();
+    setUpComparePicker();
+  });
+})();

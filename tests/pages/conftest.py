@@ -1,0 +1,76 @@
+"""Page personas (Django's test Client, logged in through the session as a browser is) and small helpers."""
+
+import html
+import re
+
+import pytest
+from django.test import Client
+
+from feasibility.serializers import JobRequestSerializer
+from rmos_site.enums import Role
+from rmos_site.roles import grant_role
+from tests.runs.factories import record
+from tests.workflow.conftest import CONTEXT, RING, drive
+from toolpaths.services import toolpaths_run
+
+__all__ = ["CONTEXT", "RING", "drive", "job", "page_client", "record", "visible"]
+
+JOB = {**CONTEXT, "design": RING}
+
+
+def page_client(user, **kwargs) -> Client:
+    client = Client(**kwargs)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def operator_page(operator):
+    return page_client(operator)
+
+
+@pytest.fixture
+def approver_page(approver):
+    return page_client(approver)
+
+
+@pytest.fixture
+def approver2_page(approver2):
+    return page_client(approver2)
+
+
+@pytest.fixture
+def auditor_page(auditor):
+    return page_client(auditor)
+
+
+@pytest.fixture
+def outsider_page(outsider):
+    return page_client(outsider)
+
+
+@pytest.fixture
+def operator_approver(operator):
+    """A user holding both roles: the only way an approver can be a session's creator."""
+    grant_role(operator, Role.APPROVER)
+    return operator
+
+
+@pytest.fixture
+def anon_page(db):
+    return Client()
+
+
+def job(actor, **changes):
+    """A toolpaths run through the service the pages and the API call; returns its outcome."""
+    raw = {**JOB, **changes}
+    serializer = JobRequestSerializer(data=raw)
+    serializer.is_valid(raise_exception=True)
+    return toolpaths_run(actor=actor, inputs=dict(serializer.validated_data), raw_request=raw)
+
+
+def visible(response) -> str:
+    """The page's text without tags, whitespace collapsed: what a person reads."""
+    page = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", response.content.decode(), flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
