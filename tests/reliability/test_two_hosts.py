@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import urllib.request
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -36,7 +37,9 @@ def free_port() -> int:
 def database_url() -> str:
     params = connection.settings_dict
     credentials = params["USER"] + (f":{params['PASSWORD']}" if params["PASSWORD"] else "")
-    return f"postgresql://{credentials}@{params['HOST']}:{params['PORT']}/{params['NAME']}"
+    # The embedded server listens on a socket directory: a host that is a path goes percent-encoded.
+    host = quote(params["HOST"], safe="")
+    return f"postgresql://{credentials}@{host}:{params['PORT']}/{params['NAME']}"
 
 
 def wait_healthy(base_url: str, process: subprocess.Popen, timeout: float = 90) -> None:
