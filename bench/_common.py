@@ -318,6 +318,7 @@ class LoadResult:
     first_error: str = ""
 
     cpu_s: float = math.nan  # CPU seconds of the server side (and this client), when measurable
+    cpu_ops: int = 0  # the operations cpu_s was measured over (merged slices without a measurement are left out)
 
     @property
     def count(self) -> int:
@@ -325,7 +326,8 @@ class LoadResult:
 
     @property
     def cpu_ms_per_op(self) -> float:
-        return self.cpu_s * 1000 / self.count if self.count else math.nan
+        ops = self.cpu_ops or (self.count if not math.isnan(self.cpu_s) else 0)
+        return self.cpu_s * 1000 / ops if ops else math.nan
 
     def merge(self, other: LoadResult) -> None:
         """Add another slice of the same measurement (``run_rounds``)."""
@@ -335,6 +337,7 @@ class LoadResult:
         self.first_error = self.first_error or other.first_error
         if not math.isnan(other.cpu_s):
             self.cpu_s = other.cpu_s if math.isnan(self.cpu_s) else self.cpu_s + other.cpu_s
+            self.cpu_ops += other.count
 
     @property
     def throughput(self) -> float:
@@ -419,16 +422,21 @@ def run_load(
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def cpu_seconds(pids) -> float:
-    """User + system CPU seconds of ``pids`` so far (Linux /proc); NaN when any cannot be read."""
-    total = 0.0
+def cpu_by_pid(pids) -> dict[int, float]:
+    """User + system CPU seconds so far of each of ``pids`` that can be read (Linux /proc)."""
+    found = {}
     for pid in pids:
-        try:
+        with contextlib.suppress(OSError, IndexError, ValueError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            return math.nan
-        total += (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
-    return total
+            found[pid] = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    return found
+
+
+def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two ``cpu_by_pid`` readings by the processes present in both (a backend of a
+    connection closed just before the slice may vanish meanwhile: it did no work for it); NaN when none."""
+    common = before.keys() & after.keys()
+    return sum(after[pid] - before[pid] for pid in common) if common else math.nan
 
 
 def child_pids(pid: int) -> list[int]:

@@ -39,7 +39,8 @@ from bench._common import (
     Table,
     api_json,
     child_pids,
-    cpu_seconds,
+    cpu_by_pid,
+    cpu_delta,
     log,
     own_cpu_seconds,
     ratio,
@@ -198,11 +199,10 @@ def _backend_pids(database: BenchDatabase) -> list[int]:
 
 def _measured(database: BenchDatabase, action, *, clients: int, server_pids=(), **load) -> LoadResult:
     """One slice of load, with the CPU it cost: gunicorn's workers, the database backends and this process."""
-    backends = _backend_pids(database)
-    pids = [*server_pids, *backends]
-    before, own_before = cpu_seconds(pids), own_cpu_seconds()
+    pids = [*server_pids, *_backend_pids(database)]
+    before, own_before = cpu_by_pid(pids), own_cpu_seconds()
     result = run_load(action, clients=clients, **load)
-    result.cpu_s = cpu_seconds(pids) - before + own_cpu_seconds() - own_before
+    result.cpu_s = cpu_delta(before, cpu_by_pid(pids)) + own_cpu_seconds() - own_before
     return result
 
 
