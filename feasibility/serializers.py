@@ -1,3 +1,4 @@
+import copy
 import json
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
@@ -50,6 +51,16 @@ class StrictSerializer(serializers.Serializer):
     """Unknown keys are a 400, not silently ignored: a typo like `rmp` must not fall back to a default."""
 
     allowed_extra_keys: frozenset[str] = frozenset()
+
+    def get_fields(self):
+        # DRF deep-copies every declared field for every instance, so that a view may alter one instance's
+        # fields. Nothing alters these, and a body is validated on every job call: a shallow copy of each
+        # field (bound to this instance, sharing the declared field's immutable settings) is enough. Nested
+        # serializers keep the deep copy, since they hold fields of their own.
+        return {
+            name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
+            for name, field in self._declared_fields.items()
+        }
 
     def to_internal_value(self, data):
         # JSON text may escape an unpaired surrogate ("\ud800"), which is no character at all: refused here,

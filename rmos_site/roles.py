@@ -65,10 +65,17 @@ def user_roles(user) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_rmos_roles", None)
     if cached is None:
-        names = {group.name for group in user.groups.all()}
-        cached = frozenset(role for role in Role if role.value in names)
-        user._rmos_roles = cached
+        cached = remember_roles(user, [group.name for group in user.groups.all()])
     return cached
+
+
+def remember_roles(user, group_names) -> frozenset[str]:
+    """Cache on ``user`` the roles named by ``group_names`` (its groups, read by whoever loaded the user:
+    token authentication reads them in the same query as the user)."""
+    names = set(group_names)
+    roles = frozenset(role for role in Role if role.value in names)
+    user._rmos_roles = roles
+    return roles
 
 
 def primary_role(user) -> str:

@@ -145,7 +145,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("RMOS_MAX_BODY_BYTES", 256 * 1024, minimum
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an anonymous API call is answered 401 with a WWW-Authenticate challenge.
-        "rest_framework.authentication.TokenAuthentication",
+        "rmos_site.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rmos_site.roles.HasAnyRole"],

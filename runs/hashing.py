@@ -71,6 +71,40 @@ def json_value(value, path: str = "$"):
     the same JSON: jsonb rejects ``\\u0000``, has no ``-0``, and prints a float such as ``1e+16`` as the
     integer ``10000000000000000``. Tuples become lists and enum members their plain values.
     """
+    try:
+        return _json_value_fast(value)
+    except (TypeError, ValueError):
+        # Walk again, keeping the path, only to say where the bad value is.
+        return _json_value(value, path)
+
+
+def _json_value_fast(value):
+    """``_json_value`` for the plain types every payload is made of, without building paths (this runs over
+    every node of every artifact); anything else goes to the general walk."""
+    kind = type(value)
+    if kind is str:
+        if "\x00" in value:
+            raise ValueError("NUL")
+        return value
+    if kind is dict:
+        result = {}
+        for key, item in value.items():
+            if type(key) is not str or "\x00" in key:
+                raise TypeError("key")
+            result[key] = _json_value_fast(item)
+        return result
+    if kind is list or kind is tuple:
+        return [_json_value_fast(item) for item in value]
+    if kind is float:
+        if value != value or value in (math.inf, -math.inf) or value == 0 or abs(value) >= 1e16:
+            return _json_value(value, "$")
+        return value
+    if value is None or kind is int or kind is bool:
+        return value
+    return _json_value(value, "$")
+
+
+def _json_value(value, path: str):
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):
@@ -93,10 +127,10 @@ def json_value(value, path: str = "$"):
             if not isinstance(key, str):
                 raise TypeError(f"{path}: object keys must be strings, not {type(key).__name__}")
             key = _plain_str(key, path)
-            result[key] = json_value(item, f"{path}.{key}")
+            result[key] = _json_value(item, f"{path}.{key}")
         return result
     if isinstance(value, (list, tuple)):
-        return [json_value(item, f"{path}[{index}]") for index, item in enumerate(value)]
+        return [_json_value(item, f"{path}[{index}]") for index, item in enumerate(value)]
     raise TypeError(f"{path}: {type(value).__name__} is not JSON")
 
 

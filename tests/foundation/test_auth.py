@@ -1,4 +1,10 @@
 import pytest
+from rest_framework.authtoken.models import Token
+
+from rmos_site.authentication import TokenAuthentication
+from rmos_site.enums import Role
+from rmos_site.roles import grant_role, user_roles
+from tests.conftest import client_for
 
 
 def test_schema_without_token_is_401_problem(db, anon_client):
@@ -78,3 +84,65 @@ def test_unknown_api_path_is_404_problem(db, anon_client):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["error"] == "NOT_FOUND"
+
+
+# --- API tokens: one query for the token, its user and the user's roles (rmos_site/authentication.py) ---
+
+
+def test_token_user_and_roles_come_in_one_query(operator, django_assert_num_queries):
+    client = client_for(operator)
+    client.get("/api/health")  # warm per-process caches
+    with django_assert_num_queries(2) as captured:  # the token with user and groups, then the page
+        response = client.get("/api/rmos/runs")
+    assert response.status_code == 200
+    auth_sql = captured.captured_queries[0]["sql"]
+    assert "authtoken_token" in auth_sql
+    assert "auth_group" in auth_sql
+
+
+def test_token_of_inactive_user_is_401(operator):
+    client = client_for(operator)
+    operator.is_active = False
+    operator.save(update_fields=["is_active"])
+    response = client.get("/api/rmos/runs")
+    assert response.status_code == 401
+    assert response.json()["error"] == "AUTHENTICATION_FAILED"
+    assert response.json()["detail"] == "User inactive or deleted."
+
+
+def test_deleted_token_is_refused_at_once(operator):
+    client = client_for(operator)
+    assert client.get("/api/rmos/runs").status_code == 200
+    Token.objects.filter(user=operator).delete()
+    response = client.get("/api/rmos/runs")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Invalid token."
+
+
+def test_role_change_applies_to_the_next_request(operator, outsider):
+    client = client_for(outsider)
+    assert client.get("/api/rmos/runs").status_code == 403
+    grant_role(outsider, Role.AUDITOR)
+    assert client.get("/api/rmos/runs").status_code == 200
+    outsider.groups.clear()
+    assert client.get("/api/rmos/runs").status_code == 403
+
+
+def test_token_user_is_the_full_user(operator):
+    """Everything downstream (actor names, events) gets the real user row, not a partial one."""
+    user, token = TokenAuthentication().authenticate_credentials(Token.objects.get_or_create(user=operator)[0].key)
+    assert user == operator
+    assert user.username == "op"
+    assert user.is_active
+    assert user.date_joined == operator.date_joined
+    assert user_roles(user) == frozenset({Role.OPERATOR})
+    assert token.user is user
+    assert token.created is not None
+
+
+@pytest.mark.parametrize("header", ["Token", "Token a b", "Token \x00", "Token " + "k" * 300])
+def test_malformed_token_headers_are_401(db, anon_client, header):
+    anon_client.credentials(HTTP_AUTHORIZATION=header)
+    response = anon_client.get("/api/rmos/runs")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
