@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
@@ -45,8 +46,23 @@ def page(view):
 
 
 def form_post(view):
-    """A form's POST: logged in, any RMOS role (the service checks the one the action needs)."""
-    return _guarded(view, require_POST)
+    """A form's POST: logged in, any RMOS role (the service checks the one the action needs).
+
+    Someone not logged in (a login that lapsed while the form was open) is sent to log in and then back to
+    the page the form was on (its ``next``, else the page one level up: ``/sessions/<id>`` for
+    ``/sessions/<id>/approve``), never to the form's POST-only URL, which would answer 405. Nothing is
+    written; the user submits again.
+    """
+    guarded = _guarded(view, require_POST)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            parent = request.path.rstrip("/").rsplit("/", 1)[0] or "/"
+            return redirect_to_login(back(request, parent))
+        return guarded(request, *args, **kwargs)
+
+    return wrapper
 
 
 # How loud a refusal is on the page: a lost race or a blocked verdict is news, not a fault.

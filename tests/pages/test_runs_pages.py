@@ -420,9 +420,9 @@ def test_run_job_next_never_leaves_the_site(operator_page):
 
 
 def test_run_job_anonymous_is_sent_to_log_in_and_nothing_written(anon_page):
-    response = anon_page.post("/runs/new", form(JOB))
+    response = anon_page.post("/runs/new", {**form(JOB), "next": "/runs?status=OK"})
     assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    assert response["Location"] == "/accounts/login/?next=/runs%3Fstatus%3DOK"
     assert not RunArtifact.objects.exists()
 
 

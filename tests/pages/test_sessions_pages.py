@@ -377,9 +377,29 @@ def test_session_action_anonymous_is_sent_to_log_in_and_nothing_written(operator
     before = events(session)
     response = act(anon_page, session, "approve", {"note": "anon"})
     assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    # After logging in the user lands on the session's page, not on the POST-only action URL (a 405).
+    assert response["Location"] == f"/accounts/login/?next=/sessions/{session.pk}"
     assert events(session) == before
     assert state(session) == "feasibility_ready"
+
+
+def test_logging_in_after_a_lapsed_form_lands_on_the_session_page(operator, approver, anon_page):
+    session = drive("feasibility_ready", creator=operator)
+    login_url = act(anon_page, session, "approve", {"note": "lapsed"})["Location"]
+    login_page = anon_page.get(login_url)
+    assert login_page.status_code == 200
+    response = anon_page.post(
+        login_url, {"username": "appr", "password": "pw-appr", "next": f"/sessions/{session.pk}"}, follow=True
+    )
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == f"/sessions/{session.pk}"
+    assert state(session) == "feasibility_ready"
+
+
+def test_anonymous_get_of_an_action_url_is_sent_to_log_in_for_the_session_page(operator, anon_page):
+    session = drive("draft", creator=operator)
+    response = anon_page.get(f"/sessions/{session.pk}/archive")
+    assert response["Location"] == f"/accounts/login/?next=/sessions/{session.pk}"
 
 
 def test_session_action_get_is_405(operator, operator_page):
