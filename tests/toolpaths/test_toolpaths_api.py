@@ -186,3 +186,19 @@ def test_toolpaths_zero_red_to_green_leaks(operator_client, request_body):
         assert artifact.status == "BLOCKED"
         assert artifact.risk_level not in {"GREEN", "YELLOW"}
     assert not RunArtifact.objects.filter(status="OK").exclude(risk_level__in=["GREEN", "YELLOW"]).exists()
+
+
+@pytest.mark.parametrize(("board_width", "allowed"), [(552, True), (557, False)])
+def test_fret_board_near_the_y_travel_is_judged_with_the_lead_in(operator_client, board_width, allowed):
+    """The saw runs on past each board edge by its half chord plus the generator's lead clearance; the
+    engine's envelope includes both, so a board whose slots fit only without the clearance is refused by
+    feasibility (409), never passed on to fail verification (500). router_a's Y travel is +/-300 mm; the
+    140 mm blade at 3 mm depth has a half chord of 20.27 mm: 557 / 2 + 20.27 = 298.77 fits, + 2 does not."""
+    body = {**FRET_BOARD, "design": {**FRET_BOARD["design"], "board_width": board_width}}
+    response = operator_client.post(URL, body, format="json")
+    if allowed:
+        assert response.status_code == 200, response.json()
+        return
+    assert response.status_code == 409, response.json()
+    assert response.json()["decision"]["risk_level"] == "RED"
+    assert "WORK_ENVELOPE" in response.json()["decision"]["block_reason"]
