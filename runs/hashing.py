@@ -151,8 +151,19 @@ def content_of(fields: dict) -> dict:
     return {name: fields[name] for name in CONTENT_FIELDS}
 
 
-def content_sha256(fields: dict) -> str:
-    return sha256_of(content_of(fields))
+def content_sha256(fields: dict, *, encoded: dict[str, bytes] | None = None) -> str:
+    """SHA-256 of the canonical JSON of the content object. ``encoded`` may give the canonical bytes of some
+    fields already made (the writer encodes each JSON column once for storage): the object is then assembled
+    around them instead of encoding those values a second time. The bytes are the same either way, because
+    canonical JSON nests: a member's value is its own canonical text."""
+    if not encoded:
+        return sha256_of(content_of(fields))
+    digest = hashlib.sha256(b"{")
+    for index, name in enumerate(sorted(CONTENT_FIELDS)):
+        value = encoded[name] if name in encoded else canonical_json(fields[name])
+        digest.update(b'"%s":%s%s' % (name.encode("ascii"), value, b"," if index < len(CONTENT_FIELDS) - 1 else b""))
+    digest.update(b"}")
+    return digest.hexdigest()
 
 
 def chain_sha256(*, seq: int, created_at: datetime, prev_sha256: str, content_sha256: str) -> str:

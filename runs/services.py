@@ -170,7 +170,9 @@ def run_prepare(
     fields["request_sha256"] = hashing.sha256_hex(encoded["request"])
     fields["toolpaths_sha256"] = "" if encoded["toolpaths"] is None else hashing.sha256_hex(encoded["toolpaths"])
     fields["gcode_sha256"] = "" if fields["gcode_text"] is None else hashing.sha256_hex(fields["gcode_text"])
-    fields["content_sha256"] = hashing.content_sha256(fields)
+    fields["content_sha256"] = hashing.content_sha256(
+        fields, encoded={name: b"null" if data is None else data for name, data in encoded.items()}
+    )
     json_text = {name: None if data is None else data.decode("utf-8") for name, data in encoded.items()}
     return RunDraft(fields=fields, json_text=json_text)
 

@@ -18,6 +18,7 @@ Conventions of every program:
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -392,8 +393,11 @@ _CODE = {RAPID: "G0", FEED: "G1", ARC_CW: "G2", ARC_CCW: "G3"}
 def _comment(text: str) -> str:
     # Registry names are free text: parentheses, ';' or control characters would end the comment early
     # and turn the rest into words the controller executes.
-    clean = "".join(ch if " " <= ch <= "~" and ch not in "();" else " " for ch in text)
-    return "(" + " ".join(clean.split())[:COMMENT_MAX_CHARS] + ")"
+    return "(" + " ".join(_COMMENT_UNSAFE.sub(" ", text).split())[:COMMENT_MAX_CHARS] + ")"
+
+
+# Anything but printable ASCII, and the characters that end a comment or start another.
+_COMMENT_UNSAFE = re.compile(r"[^ -~]|[();]")
 
 
 def _header(

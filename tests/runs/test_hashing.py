@@ -95,3 +95,40 @@ def test_jsonb_round_trip_keeps_the_hash(value):
     import json
 
     assert hashing.sha256_of(json.loads(back) if isinstance(back, str) else back) == hashing.sha256_of(stored)
+
+
+_plain_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=_plain_json | st.tuples(_plain_json, _plain_json))
+def test_json_value_fast_walk_agrees_with_the_general_walk(value):
+    """``json_value`` walks plain payloads without tracking paths; the result (or the refusal) must be that
+    of the general walk that does."""
+    try:
+        expected = hashing._json_value(value, "$")
+    except (TypeError, ValueError) as exc:
+        with pytest.raises(type(exc)):
+            hashing.json_value(value)
+        return
+    result = hashing.json_value(value)
+    assert result == expected
+    assert hashing.canonical_json(result) == hashing.canonical_json(expected)
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.fixed_dictionaries({name: _plain_json for name in hashing.CONTENT_FIELDS}), data=st.data())
+def test_content_hash_from_pre_encoded_members_is_the_plain_hash(values, data):
+    """The writer passes the canonical bytes of the JSON columns it already encoded; the hash assembled
+    around them must be the hash of the whole content object encoded at once (what verify_runs computes)."""
+    try:
+        plain = hashing.content_sha256(values)
+    except ValueError:
+        return  # a lone surrogate: refused before storage either way
+    names = data.draw(st.sets(st.sampled_from(hashing.CONTENT_FIELDS)))
+    encoded = {name: hashing.canonical_json(values[name]) for name in names}
+    assert hashing.content_sha256(values, encoded=encoded) == plain
