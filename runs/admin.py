@@ -17,8 +17,10 @@ class RunArtifactAdmin(admin.ModelAdmin):
 
     list_display = ("run_id", "seq", "created_at", "kind", "status", "mode", "tool_id", "risk_level", "score", "actor")
     list_filter = ("status", "kind", "mode", "risk_level")
-    # Exact and prefix matches only: a substring search would scan the whole ledger.
-    search_fields = ("=run_id", "^tool_id", "=session_id")
+    # Exact and prefix matches, case-sensitive as the ids are: each arm of the OR then has an index (run_id's
+    # unique index, (tool_id varchar_pattern_ops, seq), (session_id, seq)). The admin's "=" and "^" prefixes
+    # would compare UPPER(...), which no index covers, and scan the whole ledger.
+    search_fields = ("run_id__exact", "tool_id__startswith", "session_id__exact")
     ordering = ("-seq",)
     show_full_result_count = False
     actions = None

@@ -1,6 +1,10 @@
 import pytest
+from django.contrib.admin.sites import site
 from django.contrib.admin.utils import quote
+from django.db import connection, transaction
+from django.test import RequestFactory
 
+from runs.models import RunArtifact
 from tests.runs.factories import record
 
 
@@ -43,3 +47,36 @@ def test_admin_auditor_cannot_add_change_or_delete(staff_client, db):
     assert staff_client.get("/admin/runs/runartifact/add/").status_code == 403
     assert staff_client.post(f"{base}/change/", {"status": "ERROR"}).status_code == 403
     assert staff_client.get(f"{base}/delete/").status_code == 403
+
+
+def test_admin_search_finds_by_exact_id_and_tool_prefix_only(staff_client, db):
+    saw = record(tool_id="saw:thin_140", session_id="sess_b")
+    router = record(tool_id="router:flat_3mm")
+
+    def found(term: str) -> set[str]:
+        html = staff_client.get("/admin/runs/runartifact/", {"q": term}).content.decode()
+        return {artifact.run_id for artifact in (saw, router) if artifact.run_id in html}
+
+    assert found(saw.run_id) == {saw.run_id}
+    assert found("sess_b") == {saw.run_id}
+    assert found("router:") == {router.run_id}
+    assert found(saw.run_id[:-1]) == set()  # not a substring or prefix search on ids
+    assert found("thin") == set()  # nor a substring search on tools
+
+
+def test_admin_search_uses_indexes_not_a_ledger_scan(db):
+    """Every arm of the search's OR is an index condition, so PostgreSQL can combine them (BitmapOr) instead of
+    walking the ledger; the admin's own "=" and "^" compare UPPER(...), which no index covers."""
+    record(tool_id="saw:thin_140")
+    admin = site._registry[RunArtifact]
+    request = RequestFactory().get("/admin/runs/runartifact/", {"q": "run_0123"})
+    queryset, _ = admin.get_search_results(request, RunArtifact.objects.all(), "run_0123")
+    sql, params = queryset.order_by("-seq")[:100].query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "upper(" not in plan.lower(), plan
+    assert "BitmapOr" in plan, plan
+    for index in ("runs_runartifact_pkey", "runs_tool_pattern_seq", "runs_session_seq"):
+        assert index in plan, plan
