@@ -95,13 +95,15 @@ TEMPLATES = [
 # --- Database: Postgres always. DATABASE_URL, or the embedded server started from the pip wheel. ---
 _database_url = env_str("DATABASE_URL")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+    DATABASES = {"default": dj_database_url.parse(_database_url)}
 else:
     from rmos_site.embedded import embedded_database_settings
 
     DATABASES = {"default": embedded_database_settings(BASE_DIR)}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("RMOS runs on PostgreSQL only; DATABASE_URL must be a postgresql:// URL")
+# Persistent connections for servers: `./dev run` sets 60 (docs/deployment.md); commands and tests keep 0.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5, minimum=1)
 # A read replica takes the run index and detail reads only (rmos_site/db_router.py, docs/deployment.md).
