@@ -1,15 +1,19 @@
 """The workflow API: one thin APIView per operation. Validate the body, call one service or selector, answer.
 
 Reads are open to every RMOS role; each write needs the role of its action (``workflow.enums.ACTION_ROLE``).
-A refused approval, feasibility or toolpaths call by an authenticated user leaves a BLOCKED artifact, as the
-feasibility and toolpaths endpoints do.
+A refused approval, feasibility or toolpaths call by an authenticated user leaves an artifact, as the
+feasibility and toolpaths endpoints do: BLOCKED for a role or a state that refuses, ERROR for a body that does
+not parse or validate.
 """
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from feasibility.services import storable
+from rmos_site.problems import ProblemError, first_validation_message
 from rmos_site.roles import HasRole
 from runs.enums import RunKind, RunStatus
 from runs.services import run_record
@@ -126,167 +130,225 @@ class SessionEventsView(APIView):
 
 
 class _ActionView(APIView):
-    """One session action. Subclasses name the action, its body and the service; the role comes from the
-    action, and for recorded kinds a permission refusal is written to the ledger before the 403."""
+    """One session action: validate the body with ``body_serializer``, call ``perform``, answer the session.
+
+    Subclasses name the action, its body and its service call, and carry their schema. The role comes from the
+    action. For the recorded kinds (approval, feasibility, toolpaths), every refused call by an authenticated
+    user leaves an artifact, as the job endpoints do: a role refusal a BLOCKED one (before the 403), a body
+    that does not parse or validate an ERROR one (its ``run_id`` in the 400).
+    """
 
     action: str = ""
     recorded_kind: str = ""  # approval / feasibility / toolpaths: calls that leave an artifact even when refused
+    body_serializer: type = EmptyBodySerializer
 
     def get_permissions(self):
         return [HasRole.of(ACTION_ROLE[self.action])()]
 
     def permission_denied(self, request, message=None, code=None):
         if self.recorded_kind and request.user and request.user.is_authenticated:
-            given = self.kwargs.get("session_id", "")
-            pk = parse_session_id(given)
-            run_record(
-                kind=self.recorded_kind,
+            self._record(
+                request,
                 status=RunStatus.BLOCKED,
-                actor=request.user,
-                request={"session_id": str(given)[:100], "action": self.action},
-                session_id=str(pk) if pk else "",
-                errors=[{"code": "PERMISSION_DENIED", "message": f"Only the {ACTION_ROLE[self.action]} role may."}],
+                error={"code": "PERMISSION_DENIED", "message": f"Only the {ACTION_ROLE[self.action]} role may."},
             )
         super().permission_denied(request, message=message, code=code)
 
+    def post(self, request, session_id: str):
+        result = self.perform(session_id, request.user, self.validated_body(request))
+        return Response(self.answer(result, request))
 
+    def perform(self, session_id: str, actor, body: dict) -> services.SessionResult:
+        raise NotImplementedError
+
+    def answer(self, result: services.SessionResult, request) -> dict:
+        body = _body(result, request)
+        return {**body, "run_id": result.run_id} if self.recorded_kind else body
+
+    def received(self, raw) -> None:
+        """Called with the parsed body before it is validated (recorded kinds)."""
+
+    def validated_body(self, request) -> dict:
+        if not self.recorded_kind:
+            return _validated(self.body_serializer, request)
+        try:
+            raw = request.data
+        except ParseError as exc:
+            body = request.body.decode("utf-8", errors="replace")[:2000]
+            self._refuse_body(request, {"unparseable_body": body}, "MALFORMED_REQUEST", str(exc.detail))
+        self.received(raw)
+        try:
+            return _validated(self.body_serializer, request)
+        except ValidationError as exc:
+            self._refuse_body(request, raw, "VALIDATION_ERROR", "Invalid request.", errors=exc.detail)
+
+    def _refuse_body(self, request, raw, error: str, detail: str, errors=None):
+        fields = {"fields": errors} if errors else {}
+        run_id = self._record(
+            request,
+            status=RunStatus.ERROR,
+            body=raw,
+            error=storable({"code": error, "message": detail, **fields}),
+        )
+        extra = {"errors": errors} if errors is not None else {}
+        if errors:
+            detail = first_validation_message(errors)
+        raise ProblemError(status=400, error=error, title="Invalid request", detail=detail, run_id=run_id, **extra)
+
+    def _record(self, request, *, status: str, error: dict, body=None) -> str:
+        given = self.kwargs.get("session_id", "")
+        pk = parse_session_id(given)
+        recorded = {"session_id": str(given)[:100], "action": self.action}
+        if body is not None:
+            recorded["body"] = body
+        artifact = run_record(
+            kind=self.recorded_kind,
+            status=status,
+            actor=request.user,
+            request=storable(recorded),
+            session_id=str(pk) if pk else "",
+            errors=[error],
+        )
+        return artifact.run_id
+
+
+_ROUTINE = {200: SessionSerializer, **COMMON_ERRORS}
+_APPROVAL_ERRORS = {
+    **COMMON_ERRORS,
+    400: _problem(
+        "VALIDATION_ERROR / MALFORMED_REQUEST: malformed JSON, unknown fields or wrong types (an ERROR artifact, "
+        "see `run_id`)."
+    ),
+    409: _problem("TRANSITION_BLOCKED, or APPROVAL_BLOCKED: the verdict may not be approved."),
+}
+_JOB_400 = _APPROVAL_ERRORS[400]
+
+
+@extend_schema_view(
+    post=extend_schema(
+        request=DesignBodySerializer, responses=_ROUTINE, operation_id="workflow_sessions_design", tags=TAGS
+    )
+)
 class SessionDesignView(_ActionView):
     action = SessionAction.DESIGN
+    body_serializer = DesignBodySerializer
 
-    @extend_schema(
-        request=DesignBodySerializer,
-        responses={200: SessionSerializer, **COMMON_ERRORS},
-        operation_id="workflow_sessions_design",
-        tags=TAGS,
+    def perform(self, session_id, actor, body):
+        return services.session_set_design(session_id=session_id, actor=actor, design=body["design"])
+
+
+@extend_schema_view(
+    post=extend_schema(
+        request=ContextSerializer, responses=_ROUTINE, operation_id="workflow_sessions_context", tags=TAGS
     )
-    def post(self, request, session_id: str):
-        body = _validated(DesignBodySerializer, request)
-        result = services.session_set_design(session_id=session_id, actor=request.user, design=body["design"])
-        return Response(_body(result, request))
-
-
+)
 class SessionContextView(_ActionView):
     action = SessionAction.CONTEXT
+    body_serializer = ContextSerializer
 
-    @extend_schema(
-        request=ContextSerializer,
-        responses={200: SessionSerializer, **COMMON_ERRORS},
-        operation_id="workflow_sessions_context",
-        tags=TAGS,
-    )
-    def post(self, request, session_id: str):
-        body = _validated(ContextSerializer, request)
-        result = services.session_set_context(session_id=session_id, actor=request.user, context=body)
-        return Response(_body(result, request))
+    def perform(self, session_id, actor, body):
+        return services.session_set_context(session_id=session_id, actor=actor, context=body)
 
 
-class SessionFeasibilityView(_ActionView):
-    action = SessionAction.FEASIBILITY
-    recorded_kind = RunKind.FEASIBILITY
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         request=EmptyBodySerializer,
         responses={
             200: SessionWithRunSerializer,
             **COMMON_ERRORS,
+            400: _JOB_400,
             500: _problem("FEASIBILITY_ERROR: the engine failed; `run_id` names the ERROR artifact."),
         },
         operation_id="workflow_sessions_feasibility",
         tags=TAGS,
     )
-    def post(self, request, session_id: str):
-        _validated(EmptyBodySerializer, request)
-        result = services.session_request_feasibility(session_id=session_id, actor=request.user)
-        return Response({**_body(result, request), "run_id": result.run_id})
+)
+class SessionFeasibilityView(_ActionView):
+    action = SessionAction.FEASIBILITY
+    recorded_kind = RunKind.FEASIBILITY
+
+    def perform(self, session_id, actor, body):
+        return services.session_request_feasibility(session_id=session_id, actor=actor)
 
 
-class SessionApproveView(_ActionView):
-    action = SessionAction.APPROVE
-    recorded_kind = RunKind.APPROVAL
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         request=ApproveBodySerializer,
-        responses={
-            200: SessionWithRunSerializer,
-            **COMMON_ERRORS,
-            409: _problem("TRANSITION_BLOCKED, or APPROVAL_BLOCKED: the verdict may not be approved."),
-        },
+        responses={200: SessionWithRunSerializer, **_APPROVAL_ERRORS},
         operation_id="workflow_sessions_approve",
         tags=TAGS,
     )
-    def post(self, request, session_id: str):
-        body = _validated(ApproveBodySerializer, request)
-        result = services.session_approve(session_id=session_id, actor=request.user, **body)
-        return Response({**_body(result, request), "run_id": result.run_id})
+)
+class SessionApproveView(_ActionView):
+    action = SessionAction.APPROVE
+    recorded_kind = RunKind.APPROVAL
+    body_serializer = ApproveBodySerializer
+
+    def perform(self, session_id, actor, body):
+        return services.session_approve(session_id=session_id, actor=actor, **body)
 
 
-class SeedApproveView(SessionApproveView):
-    """The seed's ``POST workflow/approve`` with ``{session_id, note}``: the same rules as ``.../approve``."""
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         request=SeedApproveBodySerializer,
-        responses={
-            200: SeedApproveResponseSerializer,
-            **COMMON_ERRORS,
-            409: _problem("TRANSITION_BLOCKED, or APPROVAL_BLOCKED: the verdict may not be approved."),
-        },
+        responses={200: SeedApproveResponseSerializer, **_APPROVAL_ERRORS},
         operation_id="workflow_approve",
         tags=TAGS,
     )
+)
+class SeedApproveView(SessionApproveView):
+    """The seed's ``POST workflow/approve`` with ``{session_id, note}``: the same rules as ``.../approve``."""
+
+    body_serializer = SeedApproveBodySerializer
+
+    def received(self, raw) -> None:
+        # The session is named in the body here: a body refused for another reason is recorded against it.
+        if isinstance(raw, dict) and isinstance(raw.get("session_id"), str):
+            self.kwargs["session_id"] = raw["session_id"]
+
     def post(self, request):
-        body = _validated(SeedApproveBodySerializer, request)
+        body = self.validated_body(request)
         session_id = body.pop("session_id")
         self.kwargs["session_id"] = session_id
-        result = services.session_approve(session_id=session_id, actor=request.user, **body)
+        result = self.perform(session_id, request.user, body)
         return Response(
-            {
-                **_body(result, request),
-                "run_id": result.run_id,
-                "approved": True,
-                "message": "Session approved for toolpath generation.",
-            }
+            {**self.answer(result, request), "approved": True, "message": "Session approved for toolpath generation."}
         )
 
 
+@extend_schema_view(
+    post=extend_schema(
+        request=ReasonBodySerializer, responses=_ROUTINE, operation_id="workflow_sessions_reject", tags=TAGS
+    )
+)
 class SessionRejectView(_ActionView):
     action = SessionAction.REJECT
+    body_serializer = ReasonBodySerializer
 
-    @extend_schema(
-        request=ReasonBodySerializer,
-        responses={200: SessionSerializer, **COMMON_ERRORS},
-        operation_id="workflow_sessions_reject",
-        tags=TAGS,
+    def perform(self, session_id, actor, body):
+        return services.session_reject(session_id=session_id, actor=actor, reason=body["reason"])
+
+
+@extend_schema_view(
+    post=extend_schema(
+        request=ReasonBodySerializer, responses=_ROUTINE, operation_id="workflow_sessions_revise", tags=TAGS
     )
-    def post(self, request, session_id: str):
-        body = _validated(ReasonBodySerializer, request)
-        result = services.session_reject(session_id=session_id, actor=request.user, reason=body["reason"])
-        return Response(_body(result, request))
-
-
+)
 class SessionReviseView(_ActionView):
     action = SessionAction.REVISE
+    body_serializer = ReasonBodySerializer
 
-    @extend_schema(
-        request=ReasonBodySerializer,
-        responses={200: SessionSerializer, **COMMON_ERRORS},
-        operation_id="workflow_sessions_revise",
-        tags=TAGS,
-    )
-    def post(self, request, session_id: str):
-        body = _validated(ReasonBodySerializer, request)
-        result = services.session_revise(session_id=session_id, actor=request.user, reason=body["reason"])
-        return Response(_body(result, request))
+    def perform(self, session_id, actor, body):
+        return services.session_revise(session_id=session_id, actor=actor, reason=body["reason"])
 
 
-class SessionToolpathsView(_ActionView):
-    action = SessionAction.TOOLPATHS
-    recorded_kind = RunKind.TOOLPATHS
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         request=EmptyBodySerializer,
         responses={
             200: SessionWithToolpathsSerializer,
             **COMMON_ERRORS,
+            400: _JOB_400,
             409: _problem(
                 "TRANSITION_BLOCKED, or SAFETY_BLOCKED: the recomputed verdict is not allowed or differs from the "
                 "approved one; the session is now design_revision_required and `run_id` names the BLOCKED artifact."
@@ -296,25 +358,29 @@ class SessionToolpathsView(_ActionView):
         operation_id="workflow_sessions_toolpaths",
         tags=TAGS,
     )
-    def post(self, request, session_id: str):
-        _validated(EmptyBodySerializer, request)
-        result = services.session_generate_toolpaths(session_id=session_id, actor=request.user)
-        return Response({**_body(result, request), "run_id": result.run_id, "toolpaths": result.toolpaths.body})
+)
+class SessionToolpathsView(_ActionView):
+    action = SessionAction.TOOLPATHS
+    recorded_kind = RunKind.TOOLPATHS
+
+    def perform(self, session_id, actor, body):
+        return services.session_generate_toolpaths(session_id=session_id, actor=actor)
+
+    def answer(self, result, request):
+        return {**super().answer(result, request), "toolpaths": result.toolpaths.body}
 
 
+@extend_schema_view(
+    post=extend_schema(
+        request=NoteBodySerializer, responses=_ROUTINE, operation_id="workflow_sessions_archive", tags=TAGS
+    )
+)
 class SessionArchiveView(_ActionView):
     action = SessionAction.ARCHIVE
+    body_serializer = NoteBodySerializer
 
-    @extend_schema(
-        request=NoteBodySerializer,
-        responses={200: SessionSerializer, **COMMON_ERRORS},
-        operation_id="workflow_sessions_archive",
-        tags=TAGS,
-    )
-    def post(self, request, session_id: str):
-        body = _validated(NoteBodySerializer, request)
-        result = services.session_archive(session_id=session_id, actor=request.user, note=body["note"])
-        return Response(_body(result, request))
+    def perform(self, session_id, actor, body):
+        return services.session_archive(session_id=session_id, actor=actor, note=body["note"])
 
 
 ACTION_VIEWS: dict[str, type[_ActionView]] = {

@@ -285,11 +285,54 @@ def test_engine_failure_is_500_error_artifact_and_back_to_context_ready(personas
     "body",
     [{"note": 5}, {"note": None}, {"colour": "red"}, {"reason": "x"}, {"note": "x" * 2001}, ["note"]],
 )
-def test_malformed_action_bodies_are_400(personas, body):
+def test_malformed_approve_bodies_are_400_with_an_error_artifact(personas, body):
     session = drive("feasibility_ready", creator=personas["operator"])
+    events = session.events.count()
     response = client_for(personas["approver"]).post(_url(session, "approve"), body, format="json")
     assert response.status_code == 400
     assert response.json()["error"] == "VALIDATION_ERROR"
+    # Like every approval call, a refused one is on the ledger: an ERROR approval artifact with what was sent.
+    artifact = RunArtifact.objects.get(run_id=response.json()["run_id"])
+    assert (artifact.kind, artifact.status, artifact.session_id) == ("approval", "ERROR", str(session.pk))
+    assert artifact.actor == personas["approver"].username
+    assert artifact.request["action"] == "approve"
+    assert artifact.request["body"] == body
+    assert artifact.errors[0]["code"] == "VALIDATION_ERROR"
+    assert WorkflowSession.objects.get(pk=session.pk).state == "feasibility_ready"
+    assert session.events.count() == events
+
+
+def test_seed_approve_malformed_body_is_recorded_against_the_named_session(personas):
+    session = drive("feasibility_ready", creator=personas["operator"])
+    response = client_for(personas["approver"]).post(
+        "/api/rmos/workflow/approve", {"session_id": str(session.pk), "note": 7}, format="json"
+    )
+    assert response.status_code == 400
+    artifact = RunArtifact.objects.get(run_id=response.json()["run_id"])
+    assert (artifact.kind, artifact.status, artifact.session_id) == ("approval", "ERROR", str(session.pk))
+    assert WorkflowSession.objects.get(pk=session.pk).state == "feasibility_ready"
+
+
+def test_seed_approve_malformed_json_is_400_with_an_error_artifact(personas):
+    response = client_for(personas["approver"]).post(
+        "/api/rmos/workflow/approve", data='{"session_id": ', content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "MALFORMED_REQUEST"
+    artifact = RunArtifact.objects.get(run_id=response.json()["run_id"])
+    assert (artifact.kind, artifact.status) == ("approval", "ERROR")
+    assert artifact.request["body"] == {"unparseable_body": '{"session_id": '}
+
+
+def test_malformed_routine_bodies_leave_no_artifact(personas):
+    """Design, context, reject, revise and archive are recorded as events, not artifacts, when they happen;
+    a refused body changes nothing and writes nothing."""
+    session = drive("feasibility_ready", creator=personas["operator"])
+    before = RunArtifact.objects.count()
+    response = client_for(personas["approver"]).post(_url(session, "reject"), {"reason": 5}, format="json")
+    assert response.status_code == 400
+    assert "run_id" not in response.json()
+    assert RunArtifact.objects.count() == before
 
 
 @pytest.mark.parametrize(
@@ -307,9 +350,15 @@ def test_malformed_action_bodies_are_400(personas, body):
 )
 def test_malformed_operator_bodies_are_400(personas, action, body):
     session = drive("context_ready", creator=personas["operator"])
+    before = set(RunArtifact.objects.values_list("run_id", flat=True))
     response = client_for(personas["operator"]).post(_url(session, action), body, format="json")
     assert response.status_code == 400, response.json()
     assert WorkflowSession.objects.get(pk=session.pk).state == "context_ready"
+    written = RunArtifact.objects.exclude(run_id__in=before)
+    if action in ("feasibility", "toolpaths"):  # job calls: an ERROR artifact of their kind, named in the 400
+        assert [(a.run_id, a.kind, a.status) for a in written] == [(response.json()["run_id"], action, "ERROR")]
+    else:
+        assert not written.exists()
 
 
 def test_malformed_json_on_an_action_is_400(personas):
@@ -319,3 +368,7 @@ def test_malformed_json_on_an_action_is_400(personas):
     )
     assert response.status_code == 400
     assert response.json()["error"] == "MALFORMED_REQUEST"
+    artifact = RunArtifact.objects.get(run_id=response.json()["run_id"])
+    assert (artifact.kind, artifact.status, artifact.session_id) == ("feasibility", "ERROR", str(session.pk))
+    assert artifact.request["body"] == {"unparseable_body": "{not json"}
+    assert WorkflowSession.objects.get(pk=session.pk).state == "context_ready"
