@@ -125,3 +125,19 @@ class RunArtifact(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableArtifactError(f"Run artifact {self.run_id} is immutable and cannot be deleted.")
+
+
+class RunHour(models.Model):
+    """How many artifacts of each (status, risk level) one closed hour of the ledger holds: a cache the
+    dashboard's day and week counts are summed from (``runs.rollup``), so that they cost the same whatever
+    a week's volume. Derived, not part of the record: ``verify_runs`` does not cover it, and deleting rows is
+    always safe (they are computed again from the ledger on the next read)."""
+
+    hour = models.DateTimeField(primary_key=True, help_text="Start of the hour (UTC).")
+    counts = models.JSONField(default=list, help_text='[{"status", "risk_level", "count"}, ...]; [] for none.')
+
+    class Meta:
+        verbose_name = "run count per hour"
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}:00 UTC"

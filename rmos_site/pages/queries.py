@@ -1,17 +1,19 @@
 """Reads only the pages need: the dashboard's aggregates and the registry's ids for the forms' selects.
 
-Each is one query whatever the size of the ledger or the number of sessions: counts are a GROUP BY with
-filtered counts over an index range, lists are index scans with a LIMIT.
+Each costs the same whatever the size of the ledger or the number of sessions: run counts come from
+``runs.rollup`` (hourly counts of closed hours plus a live count of the last hour or so), lists are index
+scans with a LIMIT.
 """
 
 from collections import Counter
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from feasibility.selectors import registry_list
 from runs.enums import RunStatus
 from runs.models import RunArtifact
+from runs.rollup import counts_since
 from workflow.enums import SessionState
 from workflow.models import WorkflowSession
 
@@ -24,21 +26,16 @@ BLOCKED_FIELDS = ("run_id", "created_at", "kind", "risk_level", "score", "tool_i
 def run_counts(*, now: datetime) -> dict:
     """``{"day"|"week": {"status": Counter, "risk": Counter, "total": int}}`` for the last 24 hours and 7 days.
 
-    One GROUP BY (status, risk) over the week's index range, the day counted by a filter in the same pass.
-    A run without a verdict counts under risk ``""``.
+    From ``runs.rollup``: stored counts of the closed hours plus one live query for the rest, so the cost does
+    not grow with a week's volume. A run without a verdict counts under risk ``""``.
     """
-    rows = (
-        RunArtifact.objects.filter(created_at__gte=now - WEEK)
-        .values("status", "risk_level")
-        .annotate(day=Count("pk", filter=Q(created_at__gte=now - DAY)), week=Count("pk"))
-        .order_by()
-    )
+    periods = counts_since({"day": now - DAY, "week": now - WEEK}, now=now)
     counts = {period: {"status": Counter(), "risk": Counter(), "total": 0} for period in ("day", "week")}
-    for row in rows:
-        for period in ("day", "week"):
-            counts[period]["status"][row["status"]] += row[period]
-            counts[period]["risk"][row["risk_level"]] += row[period]
-            counts[period]["total"] += row[period]
+    for period, counter in periods.items():
+        for (status, risk_level), count in counter.items():
+            counts[period]["status"][status] += count
+            counts[period]["risk"][risk_level] += count
+            counts[period]["total"] += count
     return counts
 
 
