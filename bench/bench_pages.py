@@ -11,10 +11,11 @@ through the keyset cursor), both unfiltered and with filters (``status=BLOCKED&t
 the dashboard; and the page's one ledger query (``runs.selectors.run_list``) on its own. It prints the
 median, 90th percentile and minimum over the repeats, and the median and the minimum as ratios of the
 smallest size's. Ratios near 1 mean the page does not slow down as the ledger grows: the index pages by
-``seq`` with one indexed query per page (no OFFSET, no COUNT). The dashboard is different by design: it
-counts the last 7 days, so its cost follows the number of runs in a week, not the ledger's size. (Runs loaded
-after the first size are dated from the newest one on, since time never runs backwards along the ledger, so
-here nearly all of them fall in the last day: the dashboard's figure at the large size is a worst case.)
+``seq`` with one indexed query per page (no OFFSET, no COUNT). The dashboard's counts follow the number of
+runs in the newest hour (``runs.rollup``; ``bench_dashboard.py`` measures them with runs spread over a week).
+Runs loaded after the first size are dated from the newest one on, since time never runs backwards along the
+ledger, so here nearly all of them fall in the last hour: the dashboard's figure at the large size is a worst
+case.
 
 The ledger is append-only (no code path can remove an artifact), so give the benchmark a database of its own:
 the one DATABASE_URL names is created if missing and migrated, and the script refuses a ledger that already

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from bench import _common, bench_ledger, bench_read, bench_write
+from bench import _common, bench_dashboard, bench_ledger, bench_read, bench_write
 from bench.run import summary
 
 pytestmark = pytest.mark.slow
@@ -62,3 +62,9 @@ def test_read_and_ledger_benchmarks_smoke(bench_server, capsys):
 
 def test_gcode_benchmark_smoke():
     _assert_tables([bench_ledger.gcode_table(quick=True)])
+
+
+def test_dashboard_benchmark_smoke(bench_server):
+    table = bench_dashboard.run([200, 400], repeat=3)
+    _assert_tables([table])
+    assert len(table.rows) == 2
