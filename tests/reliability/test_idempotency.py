@@ -166,3 +166,32 @@ def test_idempotency_concurrent_duplicates_write_exactly_one_artifact(default_sh
         assert len({response.content for response in results}) == 1
         assert sorted(response.get("Idempotent-Replayed", "") for response in results) == ["", "true", "true", "true"]
     assert RunArtifact.objects.count() == 2
+
+
+def test_purge_forgets_old_keys_only_and_keeps_the_artifacts(operator_client):
+    from datetime import timedelta
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+    from django.utils import timezone
+
+    old = _post(operator_client, FEASIBILITY, ROUTER_RING, "old-key")
+    _post(operator_client, FEASIBILITY, ROUTER_RING, "new-key")
+    IdempotencyRecord.objects.filter(key="old-key").update(created_at=timezone.now() - timedelta(days=31))
+
+    out = StringIO()
+    call_command("purge_idempotency_keys", "--dry-run", stdout=out)
+    assert "1 idempotency keys older than 30 days would be deleted" in out.getvalue()
+    assert IdempotencyRecord.objects.count() == 2
+
+    out = StringIO()
+    call_command("purge_idempotency_keys", stdout=out)
+    assert "deleted 1 idempotency keys" in out.getvalue()
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new-key"]
+    assert RunArtifact.objects.filter(run_id=old.json()["run_id"]).exists()  # the ledger keeps what it answered
+    # A forgotten key counts as new; a kept one still replays.
+    assert "Idempotent-Replayed" not in _post(operator_client, FEASIBILITY, ROUTER_RING, "old-key")
+    assert _post(operator_client, FEASIBILITY, ROUTER_RING, "new-key")["Idempotent-Replayed"] == "true"
+
+    with pytest.raises(CommandError, match="at least 1 day"):
+        call_command("purge_idempotency_keys", "--older-than", "0")
