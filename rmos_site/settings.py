@@ -28,6 +28,8 @@ def _local_secret_key() -> str:
 
 DEBUG = env_bool("RMOS_DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY") or _local_secret_key()
+# Earlier keys, still accepted for signatures (sessions, CSRF, list cursors) while a new SECRET_KEY rolls out.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SESSION_COOKIE_SECURE = env_bool("RMOS_SECURE_COOKIES", False)

@@ -13,7 +13,12 @@ from workflow.models import TransitionEvent, WorkflowSession
 
 LIMIT_DEFAULT, LIMIT_MIN, LIMIT_MAX = 50, 1, 200
 LIST_FILTERS = ("state", "mode", "created_by")
-_CURSOR_SIGNER = signing.Signer(salt="workflow.sessions.cursor")
+_CURSOR_SALT = "workflow.sessions.cursor"
+
+
+def _cursor_signer() -> signing.Signer:
+    # Made per use, so it signs with the current SECRET_KEY and accepts SECRET_KEY_FALLBACKS (key rotation).
+    return signing.Signer(salt=_CURSOR_SALT)
 
 
 def parse_session_id(value) -> uuid.UUID | None:
@@ -91,7 +96,7 @@ def _filters_digest(filters: dict) -> str:
 
 
 def _cursor_for(session: WorkflowSession, filters: dict) -> str:
-    return _CURSOR_SIGNER.sign_object(
+    return _cursor_signer().sign_object(
         {"v": 1, "t": session.created_at.isoformat(), "id": str(session.pk), "q": _filters_digest(filters)}
     )
 
@@ -103,7 +108,7 @@ def _invalid_cursor(detail: str) -> ProblemError:
 def _cursor_position(cursor: str, filters: dict) -> tuple[datetime, uuid.UUID]:
     foreign = "The cursor is not one this server issued; start again without a cursor."
     try:
-        payload = _CURSOR_SIGNER.unsign_object(cursor)
+        payload = _cursor_signer().unsign_object(cursor)
     except (signing.BadSignature, ValueError, UnicodeError):
         raise _invalid_cursor(foreign) from None
     if not isinstance(payload, dict) or payload.get("v") != 1:

@@ -232,3 +232,23 @@ def test_list_write_methods_are_405(operator_client, method):
     response = getattr(operator_client, method)(URL, {}, format="json")
     assert response.status_code == 405
     assert response.json()["error"] == "METHOD_NOT_ALLOWED"
+
+
+@pytest.mark.parametrize("url", [URL, "/api/rmos/workflow/sessions"])
+def test_cursors_survive_a_secret_key_rotation_with_the_old_key_as_fallback(auditor_client, operator, settings, url):
+    """Rotating SECRET_KEY with the old key in SECRET_KEY_FALLBACKS keeps the cursors clients hold valid;
+    without the fallback they are refused as foreign (400), never misread."""
+    from tests.workflow.conftest import drive
+
+    for _ in range(3):
+        record()
+        drive("draft", creator=operator)
+    settings.SECRET_KEY = "old-" + "k" * 50
+    cursor = auditor_client.get(url, {"limit": 1}).json()["next_cursor"]
+    assert cursor
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-" + "k" * 50, ["old-" + "k" * 50]
+    assert auditor_client.get(url, {"limit": 1, "cursor": cursor}).status_code == 200
+    settings.SECRET_KEY_FALLBACKS = []
+    response = auditor_client.get(url, {"limit": 1, "cursor": cursor})
+    assert response.status_code == 400
+    assert response.json()["error"] == "INVALID_CURSOR"
