@@ -153,17 +153,26 @@ def content_of(fields: dict) -> dict:
 
 def content_sha256(fields: dict, *, encoded: dict[str, bytes] | None = None) -> str:
     """SHA-256 of the canonical JSON of the content object. ``encoded`` may give the canonical bytes of some
-    fields already made (the writer encodes each JSON column once for storage): the object is then assembled
-    around them instead of encoding those values a second time. The bytes are the same either way, because
-    canonical JSON nests: a member's value is its own canonical text."""
+    fields already made (each JSON column is encoded once for its own hash or for storage): the object is then
+    encoded with a placeholder for each of those members and their bytes are put in its place. The result is
+    the same bytes, because canonical JSON nests (a member's value is its own canonical text), and a
+    placeholder cannot be mistaken for content: it holds a NUL, which no stored value may."""
     if not encoded:
         return sha256_of(content_of(fields))
-    digest = hashlib.sha256(b"{")
-    for index, name in enumerate(sorted(CONTENT_FIELDS)):
-        value = encoded[name] if name in encoded else canonical_json(fields[name])
-        digest.update(b'"%s":%s%s' % (name.encode("ascii"), value, b"," if index < len(CONTENT_FIELDS) - 1 else b""))
-    digest.update(b"}")
-    return digest.hexdigest()
+    content = content_of(fields)
+    for name in encoded:
+        content[name] = _PLACEHOLDER + name
+    text = canonical_json(content)
+    for name, data in encoded.items():
+        text = text.replace(_placeholder_json(name), data, 1)
+    return sha256_hex(text)
+
+
+_PLACEHOLDER = "\x00rmos:"
+
+
+def _placeholder_json(name: str) -> bytes:
+    return canonical_json(_PLACEHOLDER + name)
 
 
 def chain_sha256(*, seq: int, created_at: datetime, prev_sha256: str, content_sha256: str) -> str:

@@ -132,3 +132,12 @@ def test_content_hash_from_pre_encoded_members_is_the_plain_hash(values, data):
     names = data.draw(st.sets(st.sampled_from(hashing.CONTENT_FIELDS)))
     encoded = {name: hashing.canonical_json(values[name]) for name in names}
     assert hashing.content_sha256(values, encoded=encoded) == plain
+
+
+def test_content_hash_placeholders_cannot_be_forged_by_content():
+    """Text that looks like the writer's placeholder as encoded JSON (a backslash, not a NUL) stays content."""
+    values = {name: "" for name in hashing.CONTENT_FIELDS}
+    values |= {"actor": "\\u0000rmos:request", "tool_id": '"\\u0000rmos:request"', "request": {"a": "\\u0000rmos:x"}}
+    values |= {"errors": [], "score": None, "toolpaths": None}
+    encoded = {name: hashing.canonical_json(values[name]) for name in ("request", "errors", "toolpaths")}
+    assert hashing.content_sha256(values, encoded=encoded) == hashing.content_sha256(values)
