@@ -33,12 +33,23 @@ class Command(BaseCommand):
             help="A checkpoint printed earlier: the path of a file holding it, or the JSON itself.",
         )
         parser.add_argument("--batch-size", type=int, default=500, help="Artifacts read per query (default 500).")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="Check chunks of the ledger in this many worker processes (one database connection each), "
+            "all reading one snapshot; the result is the same as with 1. Default 1.",
+        )
 
-    def handle(self, *args, checkpoint: bool, against: str | None, batch_size: int, verbosity: int, **options):
-        if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1", returncode=EXIT_USAGE)
+    def handle(
+        self, *args, checkpoint: bool, against: str | None, batch_size: int, jobs: int, verbosity: int, **options
+    ):
+        if batch_size < 1 or jobs < 1:
+            raise CommandError("--batch-size and --jobs must be at least 1", returncode=EXIT_USAGE)
         expected = _parse_checkpoint(against) if against else None
-        reached, mismatch = ledger_verify(against=expected, batch_size=batch_size, progress=self._progress(verbosity))
+        reached, mismatch = ledger_verify(
+            against=expected, batch_size=batch_size, progress=self._progress(verbosity), jobs=jobs
+        )
         if mismatch is not None:
             raise CommandError(
                 f"ledger verification FAILED at {mismatch} (the {reached.count} artifacts before it verify)",
