@@ -5,21 +5,11 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
-from runs.models import RunArtifact
 from runs.verification import Checkpoint, ledger_verify
-from tests.runs.factories import record
+from tests.runs.factories import TABLE, as_owner, record
 
-TABLE = RunArtifact._meta.db_table
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def as_owner(sql, params=None):
-    with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {TABLE}_refuse_update_delete")
-        cursor.execute(sql, params)
-        cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER {TABLE}_refuse_update_delete")
 
 
 @pytest.fixture

@@ -5,27 +5,16 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from runs.hashing import GENESIS_SHA256
 from runs.models import RunArtifact
-from tests.runs.factories import record
-
-TABLE = RunArtifact._meta.db_table
+from tests.runs.factories import TABLE, as_owner, record
 
 
 def verify(*args, batch_size=500):
     out, err = io.StringIO(), io.StringIO()
     call_command("verify_runs", *args, f"--batch-size={batch_size}", stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
-
-
-def as_owner(sql, params=None):
-    """Raw SQL with the immutability trigger disabled, in the test's transaction (rolled back after it)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {TABLE}_refuse_update_delete")
-        cursor.execute(sql, params)
-        cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER {TABLE}_refuse_update_delete")
 
 
 @pytest.fixture
