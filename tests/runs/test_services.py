@@ -120,3 +120,35 @@ def test_run_record_accepts_enum_members_and_stores_plain_values(db):
         "",
         None,
     )
+
+
+def test_the_ledger_head_reads_are_pinned_to_the_index(db):
+    """The two PL/pgSQL head reads keep a plan per session; one made while the ledger looked empty would scan
+    the whole table on every later insert (migration runs/0006)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT proname, proconfig FROM pg_proc WHERE proname IN ('rmos_runs_check_link', 'rmos_runs_next_link')"
+        )
+        config = dict(cursor.fetchall())
+    assert config == {
+        "rmos_runs_check_link": ["enable_seqscan=off"],
+        "rmos_runs_next_link": ["enable_seqscan=off"],
+    }
+
+
+def test_a_batch_into_a_ledger_analyzed_as_empty_links_up(db):
+    """Statistics saying "empty" (ANALYZE on a new ledger) do not stop a large batch from linking up."""
+    from django.db import connection
+
+    from runs.services import run_prepare, run_record_many
+    from runs.verification import ledger_verify
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE runs_runartifact")
+    drafts = [run_prepare(kind="feasibility", status="OK", actor=None, request={"n": n}) for n in range(3000)]
+    run_record_many(drafts, return_artifacts=False)
+    reached, mismatch = ledger_verify()
+    assert mismatch is None
+    assert reached.count == 3000
