@@ -3,11 +3,11 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
+from runs.hashing import JSON_FIELDS
 from runs.models import RunArtifact
 
-_JSON_FIELDS = ("request", "discarded_client_fields", "feasibility", "registry_snapshot", "toolpaths", "errors")
 # The changelist shows one line per run; loading these for a hundred rows would be megabytes for nothing.
-_HEAVY_FIELDS = (*_JSON_FIELDS, "gcode_text")
+_HEAVY_FIELDS = (*JSON_FIELDS, "gcode_text")
 
 
 @admin.register(RunArtifact)

@@ -47,6 +47,10 @@ CONTENT_FIELDS = (
 )
 
 
+# The content fields stored as jsonb (the rest are text, numbers or NULL).
+JSON_FIELDS = ("request", "discarded_client_fields", "feasibility", "registry_snapshot", "toolpaths", "errors")
+
+
 def canonical_json(obj) -> bytes:
     """The canonical UTF-8 bytes of ``obj``. NaN and Infinity raise ValueError (they are not JSON), and so
     does a lone surrogate (it has no UTF-8 encoding)."""

@@ -34,7 +34,6 @@ CLIENT_DECISION_KEYS = frozenset({"feasibility", "safety", "risk_level", "score"
 LEDGER_LOCK_KEY = int.from_bytes(b"RMOSLEDG", "big")
 
 _TEXT_FIELDS = ("mode", "tool_id", "material_id", "machine_id", "session_id", "actor", "engine_version")
-_JSON_FIELDS = ("request", "discarded_client_fields", "feasibility", "registry_snapshot", "toolpaths", "errors")
 # Assigned under the ledger lock; every other column is known before it is taken.
 _LINK_FIELDS = ("seq", "created_at", "prev_sha256", "chain_sha256")
 _SHA256_HEX = frozenset("0123456789abcdef")
@@ -166,7 +165,9 @@ def run_prepare(
     for name in _TEXT_FIELDS:
         fields[name] = _column_text(texts[name], name)
     # Each JSON column is encoded once: its canonical bytes give its own hash and are what the database gets.
-    encoded = {name: None if fields[name] is None else hashing.canonical_json(fields[name]) for name in _JSON_FIELDS}
+    encoded = {
+        name: None if fields[name] is None else hashing.canonical_json(fields[name]) for name in hashing.JSON_FIELDS
+    }
     fields["request_sha256"] = hashing.sha256_hex(encoded["request"])
     fields["toolpaths_sha256"] = "" if encoded["toolpaths"] is None else hashing.sha256_hex(encoded["toolpaths"])
     fields["gcode_sha256"] = "" if fields["gcode_text"] is None else hashing.sha256_hex(fields["gcode_text"])
@@ -246,7 +247,7 @@ def _append_statement() -> tuple[str, tuple[str, ...]]:
     quote = connection.ops.quote_name
     fields = [field for field in RunArtifact._meta.concrete_fields if field.attname not in _LINK_FIELDS]
     columns = [*(field.column for field in fields), *_LINK_FIELDS]
-    values = ", ".join("%s::jsonb" if field.attname in _JSON_FIELDS else "%s" for field in fields)
+    values = ", ".join("%s::jsonb" if field.attname in hashing.JSON_FIELDS else "%s" for field in fields)
     statement = (
         f"INSERT INTO {quote(RunArtifact._meta.db_table)} ({', '.join(quote(column) for column in columns)}) "
         f"SELECT {values}, link.link_seq, link.link_created_at, link.link_prev_sha256, link.link_chain_sha256 "
@@ -262,7 +263,7 @@ def _append_one(draft: RunDraft, requested_at: datetime | None) -> RunArtifact:
     it. Outside a transaction the statement commits alone, so the lock is held only for the insert and its
     commit; inside the caller's ``atomic()`` it is held until that commits, as documented on ``run_record``."""
     statement, names = _append_statement()
-    params = [_json_text(draft, name) if name in _JSON_FIELDS else draft.fields[name] for name in names]
+    params = [_json_text(draft, name) if name in hashing.JSON_FIELDS else draft.fields[name] for name in names]
     params += [draft.fields["content_sha256"], requested_at]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
@@ -283,7 +284,7 @@ def _copy(drafts: Sequence[RunDraft], links: list[tuple]) -> None:
     # wrap_database_errors: a refusal by the triggers surfaces as Django's IntegrityError, as for any query.
     with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(statement) as copy:
         for draft, link in zip(drafts, links, strict=True):
-            json_text = draft.json_text or {name: _copy_value(draft.fields[name], True) for name in _JSON_FIELDS}
+            json_text = draft.json_text or {name: _copy_value(draft.fields[name], True) for name in hashing.JSON_FIELDS}
             row = draft.fields | json_text | dict(zip(_LINK_FIELDS, link, strict=True))
             copy.write_row([row[name] for name in names])
 

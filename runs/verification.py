@@ -18,7 +18,6 @@ from django.db import connection, transaction
 from runs import hashing
 from runs.models import RunArtifact
 
-_JSON_COLUMNS = ("request", "discarded_client_fields", "feasibility", "registry_snapshot", "toolpaths", "errors")
 _COLUMNS = (*hashing.CONTENT_FIELDS, "seq", "created_at", "content_sha256", "prev_sha256", "chain_sha256")
 
 
@@ -241,7 +240,7 @@ def _check_chunk(chunk: tuple[int, int], *, against, batch_size) -> tuple[Checkp
 def _as_values(row: dict) -> dict:
     """A row as the ORM's ``values()`` gives it: JSON columns decoded (Django's connection settings load jsonb
     as text, for ``JSONField`` to decode)."""
-    for name in _JSON_COLUMNS:
+    for name in hashing.JSON_FIELDS:
         if isinstance(row[name], str):
             row[name] = json.loads(row[name])
     return row
