@@ -111,8 +111,8 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from rmos_site.enums import Role
-    from rmos_site.roles import grant_role
+    from rmos_site.core.enums import Role
+    from rmos_site.core.roles import grant_role
     from runs.models import RunArtifact
 
     call_command("ensure_database", stdout=io.StringIO())

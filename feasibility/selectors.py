@@ -3,7 +3,7 @@
 from django.db import connection, models
 
 from feasibility.models import Machine, Material, Tool
-from rmos_site.problems import ProblemError
+from rmos_site.core.problems import ProblemError
 
 TOOL_KEYS = (
     "tool_id", "name", "kind", "diameter_mm", "flutes", "flute_length_mm", "shank_mm", "stickout_mm", "kerf_mm",

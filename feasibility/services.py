@@ -13,7 +13,7 @@ from rest_framework.exceptions import ParseError, ValidationError
 from feasibility.enums import RiskLevel
 from feasibility.selectors import registry_lookup
 from feasibility.serializers import DISCARDED_CLIENT_KEYS, JobRequestSerializer
-from rmos_site.problems import ProblemError, first_validation_message
+from rmos_site.core.problems import ProblemError, first_validation_message
 from runs.enums import RunKind, RunStatus
 from runs.hashing import sha256_of
 from runs.services import run_record

@@ -4,9 +4,9 @@ from rest_framework.views import APIView
 
 from feasibility import selectors, services
 from feasibility.serializers import REGISTRY_SERIALIZERS, FeasibilityResponseSerializer, JobRequestSerializer
-from rmos_site.enums import Role
-from rmos_site.idempotency import KEY_PARAMETER, idempotent
-from rmos_site.roles import HasRole
+from rmos_site.core.enums import Role
+from rmos_site.core.idempotency import KEY_PARAMETER, idempotent
+from rmos_site.core.roles import HasRole
 from runs.enums import RunKind, RunStatus
 from runs.services import run_record
 

@@ -7,7 +7,7 @@ class RmosSiteConfig(AppConfig):
     verbose_name = "RMOS"
 
     def ready(self) -> None:
-        from rmos_site.roles import sync_role_permissions
+        from rmos_site.core.roles import sync_role_permissions
 
         # Runs after every app's migrate, so permissions of apps migrated later are found on the last call.
         post_migrate.connect(sync_role_permissions, dispatch_uid="rmos_sync_role_permissions")

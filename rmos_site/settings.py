@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from rmos_site.env import env_bool, env_int, env_list, env_str
+from rmos_site.core.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RMOS_VERSION = "0.1.0"
@@ -71,8 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "feasibility.middleware.RegistryHistoryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "rmos_site.csp.ContentSecurityPolicyMiddleware",
-    "rmos_site.problems.DatabaseUnavailableMiddleware",
+    "rmos_site.core.csp.ContentSecurityPolicyMiddleware",
+    "rmos_site.core.problems.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "rmos_site.urls"
@@ -88,7 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "rmos_site.roles.roles_context",
+                "rmos_site.core.roles.roles_context",
             ],
         },
     },
@@ -99,7 +99,7 @@ _database_url = env_str("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url)}
 else:
-    from rmos_site.embedded import embedded_database_settings
+    from rmos_site.core.embedded import embedded_database_settings
 
     DATABASES = {"default": embedded_database_settings(BASE_DIR)}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
@@ -108,7 +108,7 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5, minimum=1)
-# A read replica takes the run index and detail reads only (rmos_site/db_router.py, docs/deployment.md).
+# A read replica takes the run index and detail reads only (rmos_site/core/db_router.py, docs/deployment.md).
 _replica_url = env_str("DATABASE_REPLICA_URL")
 if _replica_url:
     DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
@@ -116,7 +116,7 @@ if _replica_url:
         raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgresql:// URL")
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5, minimum=1)
-    DATABASE_ROUTERS = ["rmos_site.db_router.ReplicaRouter"]
+    DATABASE_ROUTERS = ["rmos_site.core.db_router.ReplicaRouter"]
 RMOS_READ_DATABASE = "replica" if _replica_url else "default"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -149,13 +149,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("RMOS_MAX_BODY_BYTES", 256 * 1024, minimum
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an anonymous API call is answered 401 with a WWW-Authenticate challenge.
-        "rmos_site.authentication.TokenAuthentication",
+        "rmos_site.core.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rmos_site.roles.HasAnyRole"],
+    "DEFAULT_PERMISSION_CLASSES": ["rmos_site.core.roles.HasAnyRole"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "EXCEPTION_HANDLER": "rmos_site.problems.problem_exception_handler",
+    "EXCEPTION_HANDLER": "rmos_site.core.problems.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -170,7 +170,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # The schema is part of the API: anonymous callers get only /api/health.
-    "SERVE_PERMISSIONS": ["rmos_site.roles.HasAnyRole"],
+    "SERVE_PERMISSIONS": ["rmos_site.core.roles.HasAnyRole"],
 }
 
 # --- RMOS policy ---

@@ -8,9 +8,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rmos_site.pages import dashboard, runs, sessions
 from rmos_site.views import HealthView
 
-handler400 = "rmos_site.problems.handler400"
-handler404 = "rmos_site.problems.handler404"
-handler500 = "rmos_site.problems.handler500"
+handler400 = "rmos_site.core.problems.handler400"
+handler404 = "rmos_site.core.problems.handler404"
+handler500 = "rmos_site.core.problems.handler500"
 
 urlpatterns = [
     path("api/health", HealthView.as_view(), name="health"),

@@ -5,7 +5,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rmos_site.problems import DATABASE_UNAVAILABLE, problem_body, problem_response
+from rmos_site.core.problems import DATABASE_UNAVAILABLE, problem_body, problem_response
 
 
 class HealthView(APIView):

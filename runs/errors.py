@@ -1,6 +1,6 @@
 """The ledger's problem errors, raised by selectors and services and rendered by the one problem handler."""
 
-from rmos_site.problems import ProblemError
+from rmos_site.core.problems import ProblemError
 
 
 class ImmutableArtifactError(ProblemError):

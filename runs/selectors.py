@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.core import signing
 from django.db.models import Q, Subquery
 
-from rmos_site.db_router import read_db
+from rmos_site.core.db_router import read_db
 from runs import hashing
 from runs.errors import invalid_cursor, invalid_run_id, run_not_found
 from runs.models import RunArtifact

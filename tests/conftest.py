@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from rmos_site.enums import Role
-from rmos_site.roles import grant_role
+from rmos_site.core.enums import Role
+from rmos_site.core.roles import grant_role
 
 
 def make_user(username: str, role: str | None = None):

@@ -8,8 +8,8 @@ from rest_framework.views import APIView
 from feasibility.serializers import JobRequestSerializer
 from feasibility.services import parse_job_request
 from feasibility.views import JOB_ERRORS, RecordedJobView
-from rmos_site.idempotency import KEY_PARAMETER, idempotent
-from rmos_site.problems import ProblemError, problem_response
+from rmos_site.core.idempotency import KEY_PARAMETER, idempotent
+from rmos_site.core.problems import ProblemError, problem_response
 from runs.enums import RunKind
 from runs.selectors import run_get
 from toolpaths.parse import GcodeParseError, moves_from_gcode

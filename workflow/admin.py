@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 
-from rmos_site.problems import ProblemError
+from rmos_site.core.problems import ProblemError
 from workflow import selectors, services
 from workflow.enums import SessionAction, SessionState
 from workflow.models import TransitionEvent, WorkflowSession

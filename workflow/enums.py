@@ -4,7 +4,7 @@ from enum import nonmember
 
 from django.db import models
 
-from rmos_site.enums import Role
+from rmos_site.core.enums import Role
 
 
 class SessionState(models.TextChoices):

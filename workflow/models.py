@@ -14,8 +14,8 @@ from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, can_proceed, transition
 
 from feasibility.enums import RiskLevel
-from rmos_site.enums import Role
-from rmos_site.roles import user_roles
+from rmos_site.core.enums import Role
+from rmos_site.core.roles import user_roles
 from workflow.enums import ACTION_ROLE, APPROVAL_MIN_YELLOW_SCORE, SessionAction, SessionMode, SessionState
 
 S = SessionState

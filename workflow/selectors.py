@@ -8,7 +8,7 @@ from datetime import datetime
 from django.core import signing
 from django.db.models import Count, Q, QuerySet
 
-from rmos_site.problems import ProblemError
+from rmos_site.core.problems import ProblemError
 from workflow.models import TransitionEvent, WorkflowSession
 
 LIMIT_DEFAULT, LIMIT_MIN, LIMIT_MAX = 50, 1, 200

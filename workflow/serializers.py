@@ -7,7 +7,7 @@ Bodies are strict: unknown fields are a 400 (a typo must not be silently ignored
 from rest_framework import serializers
 
 from feasibility.serializers import DesignField, StrictSerializer
-from rmos_site.enums import Role
+from rmos_site.core.enums import Role
 from workflow.enums import SessionAction, SessionMode, SessionState
 from workflow.models import CONTEXT_KEYS, TransitionEvent, WorkflowSession
 from workflow.services import ID_MAX_LENGTH, NOTE_MAX_LENGTH

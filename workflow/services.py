@@ -16,8 +16,8 @@ from rest_framework import serializers
 
 from feasibility.serializers import DesignField
 from feasibility.services import EngineFailure, feasibility_evaluate, record_evaluation
-from rmos_site.problems import ProblemError, first_validation_message
-from rmos_site.roles import user_roles
+from rmos_site.core.problems import ProblemError, first_validation_message
+from rmos_site.core.roles import user_roles
 from runs.enums import RunKind, RunStatus
 from runs.services import run_record
 from toolpaths.services import ToolpathsOutcome, toolpaths_run

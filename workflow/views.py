@@ -13,8 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from feasibility.services import storable
-from rmos_site.problems import ProblemError, first_validation_message
-from rmos_site.roles import HasRole
+from rmos_site.core.problems import ProblemError, first_validation_message
+from rmos_site.core.roles import HasRole
 from runs.enums import RunKind, RunStatus
 from runs.services import run_record
 from workflow import selectors, services

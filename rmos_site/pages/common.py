@@ -9,9 +9,9 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from rmos_site.enums import READ_ROLES
-from rmos_site.problems import ProblemError
-from rmos_site.roles import user_roles
+from rmos_site.core.enums import READ_ROLES
+from rmos_site.core.problems import ProblemError
+from rmos_site.core.roles import user_roles
 
 NO_ROLE = ProblemError(
     status=403,

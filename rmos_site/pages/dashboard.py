@@ -3,11 +3,11 @@
 from django.shortcuts import render
 from django.utils import timezone
 
-from rmos_site.enums import Role
+from rmos_site.core.enums import Role
+from rmos_site.core.roles import user_roles
 from rmos_site.pages import charts, queries
 from rmos_site.pages.common import page
 from rmos_site.pages.forms import EXAMPLE_DESIGN, RunJobForm
-from rmos_site.roles import user_roles
 from workflow.enums import SessionState
 
 BLOCKED_SHOWN = 8

@@ -8,12 +8,12 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from feasibility.serializers import JobRequestSerializer
-from rmos_site.enums import Role
+from rmos_site.core.enums import Role
+from rmos_site.core.problems import ProblemError, first_validation_message
+from rmos_site.core.roles import user_roles
 from rmos_site.pages import present, queries
 from rmos_site.pages.common import back, form_post, form_refused, page, problem_page
 from rmos_site.pages.forms import RunJobForm
-from rmos_site.problems import ProblemError, first_validation_message
-from rmos_site.roles import user_roles
 from runs import selectors
 from runs.enums import RISK_LEVEL_CHOICES, RunKind, RunStatus
 from runs.serializers import RunListQuerySerializer, query_input

@@ -6,7 +6,9 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from rmos_site.enums import Role
+from rmos_site.core.enums import Role
+from rmos_site.core.problems import ProblemError, first_validation_message
+from rmos_site.core.roles import user_roles
 from rmos_site.pages import present, queries
 from rmos_site.pages.common import form_post, form_refused, page, refused
 from rmos_site.pages.forms import (
@@ -19,8 +21,6 @@ from rmos_site.pages.forms import (
     NoteForm,
     ReasonForm,
 )
-from rmos_site.problems import ProblemError, first_validation_message
-from rmos_site.roles import user_roles
 from workflow import selectors, services
 from workflow.enums import SessionAction, SessionMode, SessionState
 from workflow.models import CONTEXT_KEYS

@@ -16,7 +16,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from rmos_site.enums import Role
+from rmos_site.core.enums import Role
 from runs.models import RunArtifact
 from tests.conftest import make_user
 from tests.workflow.conftest import drive

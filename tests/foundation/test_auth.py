@@ -1,9 +1,9 @@
 import pytest
 from rest_framework.authtoken.models import Token
 
-from rmos_site.authentication import TokenAuthentication
-from rmos_site.enums import Role
-from rmos_site.roles import grant_role, user_roles
+from rmos_site.core.authentication import TokenAuthentication
+from rmos_site.core.enums import Role
+from rmos_site.core.roles import grant_role, user_roles
 from tests.conftest import client_for
 
 
@@ -86,7 +86,7 @@ def test_unknown_api_path_is_404_problem(db, anon_client):
     assert response.json()["error"] == "NOT_FOUND"
 
 
-# --- API tokens: one query for the token, its user and the user's roles (rmos_site/authentication.py) ---
+# --- API tokens: one query for the token, its user and the user's roles (rmos_site/core/authentication.py) ---
 
 
 def test_token_user_and_roles_come_in_one_query(operator, django_assert_num_queries):

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token
 
-from rmos_site.roles import user_roles
+from rmos_site.core.roles import user_roles
 
 
 def _run(*args) -> tuple[str, str]:

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rmos_site.problems import ProblemError
+from rmos_site.core.problems import ProblemError
 from rmos_site.urls import urlpatterns as site_urlpatterns
 
 

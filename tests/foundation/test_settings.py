@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from rmos_site.env import env_bool, env_int, env_list
+from rmos_site.core.env import env_bool, env_int, env_list
 
 ROOT = Path(__file__).resolve().parents[2]
 

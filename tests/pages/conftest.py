@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 
 from feasibility.serializers import JobRequestSerializer
-from rmos_site.enums import Role
-from rmos_site.roles import grant_role
+from rmos_site.core.enums import Role
+from rmos_site.core.roles import grant_role
 from tests.runs.factories import record
 from tests.workflow.conftest import CONTEXT, RING, drive
 from toolpaths.services import toolpaths_run

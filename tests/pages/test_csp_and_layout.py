@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from rmos_site.csp import POLICY
+from rmos_site.core.csp import POLICY
 from tests.pages.conftest import drive, job, page_client, visible
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)

@@ -4,7 +4,7 @@ and a second database standing in for a read replica.
 The ``replica`` alias is added here rather than in settings because settings only define it when
 ``DATABASE_REPLICA_URL`` is set. pytest-django creates a test database only for aliases that some collected
 test asks for (``django_db(databases=[..., "replica"])``), so the alias costs nothing to the other tests, and
-``rmos_site.db_router.read_db()`` keeps answering "default" until a test switches ``RMOS_READ_DATABASE``.
+``rmos_site.core.db_router.read_db()`` keeps answering "default" until a test switches ``RMOS_READ_DATABASE``.
 """
 
 import copy

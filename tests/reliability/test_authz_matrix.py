@@ -13,7 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
-from rmos_site.enums import Role
+from rmos_site.core.enums import Role
 from tests.conftest import client_for, make_user
 from tests.reliability.conftest import ROUTER_RING
 from tests.runs.factories import record

@@ -9,7 +9,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from feasibility import services as feasibility_services
-from rmos_site.models import IdempotencyRecord
+from rmos_site.core.models import IdempotencyRecord
 from runs.models import RunArtifact
 from tests.conftest import client_for, make_user
 from tests.reliability.conftest import ROUTER_RING, http_post

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection
 
-from rmos_site.models import IdempotencyRecord
+from rmos_site.core.models import IdempotencyRecord
 from runs.models import RunArtifact
 from tests.conftest import client_for, make_user
 from tests.reliability.conftest import ROUTER_RING, SAW_RING

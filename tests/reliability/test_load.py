@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
-from rmos_site.models import IdempotencyRecord
+from rmos_site.core.models import IdempotencyRecord
 from runs.models import RunArtifact
 from tests.conftest import make_user
 from tests.reliability.conftest import ROUTER_RING, SAW_RING, http_post

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connections, router, transaction
 from psycopg.types.json import Jsonb
 
-from rmos_site.db_router import ReplicaRouter, read_db
+from rmos_site.core.db_router import ReplicaRouter, read_db
 from runs import hashing
 from runs.models import RunArtifact
 from runs.selectors import run_get, run_list
@@ -59,7 +59,7 @@ def test_replica_unconfigured_nothing_reads_it_and_writes_never_go_there(setting
     assert [item["run_id"] for item in run_list({})[0]] == [on_primary]
     # The router keeps writes on the primary even for an object read from the replica (Django's default
     # would send its save back where it came from), and has no opinion on reads or migrations.
-    settings.DATABASE_ROUTERS = ["rmos_site.db_router.ReplicaRouter"]
+    settings.DATABASE_ROUTERS = ["rmos_site.core.db_router.ReplicaRouter"]
     artifact = RunArtifact.objects.using("replica").get(run_id=on_replica)
     assert artifact._state.db == "replica"
     assert router.db_for_write(RunArtifact, instance=artifact) == "default"
@@ -92,7 +92,7 @@ def test_replica_configured_serves_index_and_detail_but_never_inside_a_transacti
     ("replica_url", "expect"),
     [
         ("", "default [] None"),
-        ("postgresql://reader@replica.example:5432/rmos", "replica ['rmos_site.db_router.ReplicaRouter'] 5"),
+        ("postgresql://reader@replica.example:5432/rmos", "replica ['rmos_site.core.db_router.ReplicaRouter'] 5"),
         ("sqlite:///x.db", "ImproperlyConfigured"),
     ],
 )

@@ -3,8 +3,8 @@ the services (never by writing the state: it is protected)."""
 
 import pytest
 
-from rmos_site.enums import Role
-from rmos_site.roles import grant_role
+from rmos_site.core.enums import Role
+from rmos_site.core.roles import grant_role
 from tests.workflow.fake_engine import ENGINE_PATH
 from workflow import services
 

@@ -296,7 +296,7 @@ def test_unknown_action_is_404_problem(operator_client):
 
 def test_session_user_with_two_roles_reads_fine(db):
     user = make_user("both", "operator")
-    from rmos_site.roles import grant_role
+    from rmos_site.core.roles import grant_role
 
     grant_role(user, "auditor")
     response = client_for(user).get(SESSIONS)

@@ -4,8 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from rmos_site.enums import Role
-from rmos_site.roles import grant_role
+from rmos_site.core.enums import Role
+from rmos_site.core.roles import grant_role
 
 DEMO_USERS = [
     ("operator", Role.OPERATOR),

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from rmos_site.models import IdempotencyRecord
+from rmos_site.core.models import IdempotencyRecord
 
 BATCH = 5000
 

@@ -3,8 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from rmos_site.enums import Role
-from rmos_site.roles import grant_role
+from rmos_site.core.enums import Role
+from rmos_site.core.roles import grant_role
 
 
 class Command(BaseCommand):

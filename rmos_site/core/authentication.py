@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
-from rmos_site.roles import remember_roles
+from rmos_site.core.roles import remember_roles
 
 _KEY_LENGTH = Token._meta.get_field("key").max_length
 

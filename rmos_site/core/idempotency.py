@@ -34,8 +34,8 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from rmos_site.models import IdempotencyRecord
-from rmos_site.problems import ProblemError
+from rmos_site.core.models import IdempotencyRecord
+from rmos_site.core.problems import ProblemError
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

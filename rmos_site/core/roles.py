@@ -7,7 +7,7 @@ because the permissions of models in later apps only exist once those apps have 
 from django.contrib.auth.models import Group, Permission
 from rest_framework.permissions import BasePermission
 
-from rmos_site.enums import READ_ROLES, Role
+from rmos_site.core.enums import READ_ROLES, Role
 
 # Django model permissions per role, for the admin. API access is decided by `HasRole` below.
 ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
