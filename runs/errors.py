@@ -26,7 +26,3 @@ def run_not_found(*run_ids: str, **extra) -> ProblemError:
     return ProblemError(
         status=404, error="RUN_NOT_FOUND", title="Run not found", detail=detail, run_id=run_ids[0], **extra
     )
-
-
-def invalid_cursor(detail: str) -> ProblemError:
-    return ProblemError(status=400, error="INVALID_CURSOR", title="Invalid cursor", detail=detail)

@@ -4,12 +4,12 @@ import json
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.core import signing
 from django.db.models import Q, Subquery
 
+from rmos_site.core.cursors import cursor_read, cursor_sign, invalid_cursor
 from rmos_site.core.db_router import read_db
 from runs import hashing
-from runs.errors import invalid_cursor, invalid_run_id, run_not_found
+from runs.errors import invalid_run_id, run_not_found
 from runs.models import RunArtifact
 
 # Lowercase only: ids are generated lowercase, and accepting other spellings would give one artifact several
@@ -44,7 +44,6 @@ ITEM_FIELDS = (
 )
 LIMIT_DEFAULT, LIMIT_MIN, LIMIT_MAX = 50, 1, 200
 _CURSOR_SALT = "runs.cursor"
-_CURSOR_MAX_LENGTH = 500
 HASH_NAMES = ("request_sha256", "feasibility_sha256", "toolpaths_sha256", "gcode_sha256", "content_sha256")
 CHAIN_HASH_NAMES = (*HASH_NAMES, "prev_sha256", "chain_sha256")
 
@@ -134,31 +133,14 @@ def _normalised_filters(filters: dict) -> dict:
     return {name: value for name, value in normalised.items() if value}
 
 
-def _filters_digest(filters: dict) -> str:
-    return hashing.sha256_of(
-        {name: str(value) if isinstance(value, date) else value for name, value in filters.items()}
-    )[:16]
-
-
 def _cursor_for(seq: int, filters: dict) -> str:
-    return signing.Signer(salt=_CURSOR_SALT).sign_object({"v": 1, "seq": seq, "q": _filters_digest(filters)})
+    return cursor_sign(salt=_CURSOR_SALT, position={"seq": seq}, filters=filters)
 
 
 def _cursor_seq(cursor: str, filters: dict) -> int:
-    if len(cursor) > _CURSOR_MAX_LENGTH:
-        raise invalid_cursor("The cursor is not one this server issued; start again without a cursor.")
-    try:
-        # Signed with SECRET_KEY: any change to the payload breaks the signature.
-        payload = signing.Signer(salt=_CURSOR_SALT).unsign_object(cursor)
-    except (signing.BadSignature, ValueError, UnicodeError):
-        raise invalid_cursor("The cursor is not one this server issued; start again without a cursor.") from None
-    if not isinstance(payload, dict) or payload.get("v") != 1:
-        raise invalid_cursor("The cursor is not one this server issued; start again without a cursor.")
-    seq = payload.get("seq")
+    seq = cursor_read(cursor, salt=_CURSOR_SALT, filters=filters).get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
-        raise invalid_cursor("The cursor is not one this server issued; start again without a cursor.")
-    if payload.get("q") != _filters_digest(filters):
-        raise invalid_cursor("The cursor belongs to a query with other filters; start again without a cursor.")
+        raise invalid_cursor()
     return seq
 
 

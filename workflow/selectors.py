@@ -1,24 +1,17 @@
 """Reads of workflow sessions: one session, the keyset-paginated list, the event log."""
 
-import hashlib
-import json
 import uuid
 from datetime import datetime
 
-from django.core import signing
 from django.db.models import Count, Q, QuerySet
 
+from rmos_site.core.cursors import cursor_read, cursor_sign, invalid_cursor
 from rmos_site.core.problems import ProblemError
 from workflow.models import TransitionEvent, WorkflowSession
 
 LIMIT_DEFAULT, LIMIT_MIN, LIMIT_MAX = 50, 1, 200
 LIST_FILTERS = ("state", "mode", "created_by")
 _CURSOR_SALT = "workflow.sessions.cursor"
-
-
-def _cursor_signer() -> signing.Signer:
-    # Made per use, so it signs with the current SECRET_KEY and accepts SECRET_KEY_FALLBACKS (key rotation).
-    return signing.Signer(salt=_CURSOR_SALT)
 
 
 def parse_session_id(value) -> uuid.UUID | None:
@@ -91,37 +84,20 @@ def session_list(filters: dict, *, limit: int | None = None, cursor: str | None 
     return rows[:limit], next_cursor
 
 
-def _filters_digest(filters: dict) -> str:
-    return hashlib.sha256(json.dumps(filters, sort_keys=True).encode()).hexdigest()[:16]
-
-
 def _cursor_for(session: WorkflowSession, filters: dict) -> str:
-    return _cursor_signer().sign_object(
-        {"v": 1, "t": session.created_at.isoformat(), "id": str(session.pk), "q": _filters_digest(filters)}
-    )
-
-
-def _invalid_cursor(detail: str) -> ProblemError:
-    return ProblemError(status=400, error="INVALID_CURSOR", title="Invalid cursor", detail=detail)
+    position = {"t": session.created_at.isoformat(), "id": str(session.pk)}
+    return cursor_sign(salt=_CURSOR_SALT, position=position, filters=filters)
 
 
 def _cursor_position(cursor: str, filters: dict) -> tuple[datetime, uuid.UUID]:
-    foreign = "The cursor is not one this server issued; start again without a cursor."
+    position = cursor_read(cursor, salt=_CURSOR_SALT, filters=filters)
+    pk = parse_session_id(position.get("id"))
     try:
-        payload = _cursor_signer().unsign_object(cursor)
-    except (signing.BadSignature, ValueError, UnicodeError):
-        raise _invalid_cursor(foreign) from None
-    if not isinstance(payload, dict) or payload.get("v") != 1:
-        raise _invalid_cursor(foreign)
-    pk = parse_session_id(payload.get("id"))
-    try:
-        created_at = datetime.fromisoformat(payload.get("t"))
+        created_at = datetime.fromisoformat(position.get("t"))
     except (TypeError, ValueError):
         created_at = None
     if pk is None or created_at is None or created_at.tzinfo is None:
-        raise _invalid_cursor(foreign)
-    if payload.get("q") != _filters_digest(filters):
-        raise _invalid_cursor("The cursor belongs to a query with other filters; start again without a cursor.")
+        raise invalid_cursor()
     return created_at, pk
 
 

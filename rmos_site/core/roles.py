@@ -78,15 +78,6 @@ def remember_roles(user, group_names) -> frozenset[str]:
     return roles
 
 
-def primary_role(user) -> str:
-    """The single role recorded on events: the most privileged relevant one, in a fixed order."""
-    roles = user_roles(user)
-    for role in (Role.APPROVER, Role.OPERATOR, Role.ADMIN, Role.AUDITOR):
-        if role in roles:
-            return role.value
-    return ""
-
-
 def grant_role(user, role: str) -> None:
     group = Group.objects.get(name=Role(role).value)
     user.groups.add(group)

@@ -71,7 +71,9 @@ _LEVEL = {400: messages.ERROR, 403: messages.ERROR, 404: messages.ERROR, 409: me
 
 def refused(request, problem: ProblemError) -> None:
     """A service's refusal as a message on the next page, with the artifact it left, if any."""
-    text = f"{problem.title}: {problem.detail}"
+    # Some details already start with their title ("Approval blocked: RED and overrides disabled", the seed's
+    # message): say it once.
+    text = problem.detail if problem.detail.startswith(problem.title) else f"{problem.title}: {problem.detail}"
     run_id = problem.extra.get("run_id")
     if run_id:
         text += f" (recorded as {run_id})"

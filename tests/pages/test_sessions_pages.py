@@ -302,7 +302,8 @@ def test_session_action_approval_blocked_by_the_verdict_is_a_message(operator, a
     services.session_request_feasibility(session=session, actor=operator)
     response = act(approver_page, session, "approve", {"note": "please"}, follow=True)
     text = visible(response)
-    assert "Approval blocked: Approval blocked: UNKNOWN and overrides disabled" in text
+    assert "Approval blocked: UNKNOWN and overrides disabled" in text
+    assert "Approval blocked: Approval blocked" not in text
     assert "(recorded as run_" in text
     assert state(session) == "feasibility_ready"
 
