@@ -8,14 +8,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.module_loading import import_string
-from rest_framework.exceptions import ParseError, ValidationError
 
 from feasibility.enums import RiskLevel
 from feasibility.selectors import registry_lookup
 from feasibility.serializers import DISCARDED_CLIENT_KEYS, JobRequestSerializer
+from rmos_site.core.enums import Role
 from rmos_site.core.problems import ProblemError, first_validation_message
+from rmos_site.core.roles import user_roles
 from runs.enums import RunKind, RunStatus
 from runs.hashing import sha256_of
+from runs.refusals import Received, engine_failure_record, refusal_record, refuse, storable
 from runs.services import run_record
 
 RESULT_KEYS = frozenset({"engine_version", "mode", "risk_level", "score", "block_reason", "warnings", "checks"})
@@ -86,55 +88,59 @@ def _check_result(result) -> None:
         raise EngineFailure(f"engine result is not canonical JSON: {exc}") from exc
 
 
-# --- request parsing shared by the feasibility and toolpaths endpoints ---------------------------------
+# --- the job calls' who and what, shared by the feasibility and toolpaths jobs -------------------------
+
+JOB_ROLE = Role.OPERATOR
+JOB_REFUSED = "Only operators may run jobs."
 
 
-def storable(value):
-    """The request as received, made storable: Postgres JSON holds neither NUL characters nor unpaired
-    surrogates (which JSON text may escape, ``"\\ud800"``), so both are kept as their escapes."""
-    if isinstance(value, str):
-        return value.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode("utf-8")
-    if isinstance(value, dict):
-        return {storable(str(k)): storable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [storable(v) for v in value]
-    return value
+def job_check_role(*, kind: str, actor) -> None:
+    """Only operators run jobs. A refused call by an authenticated user leaves a BLOCKED artifact of ``kind``
+    (every authenticated call does) and raises 403 ``PERMISSION_DENIED`` naming it."""
+    if JOB_ROLE not in user_roles(actor):
+        problem = ProblemError(status=403, error="PERMISSION_DENIED", title="Permission denied", detail=JOB_REFUSED)
+        raise refuse(problem, kind=kind, actor=actor)
 
 
-def parse_job_request(request, *, kind: str) -> tuple[dict, dict]:
-    """Validate the body of a feasibility/toolpaths call: (validated inputs, raw request as received).
+def job_request(*, kind: str, actor, body: Received) -> tuple[dict, dict]:
+    """Check the role, then validate the body of a feasibility/toolpaths call: (validated inputs, the body as
+    received). Callers: the job endpoints (the body as parsed from HTTP) and the "Run a job" page (the body its
+    form builds), so a refusal leaves the same artifact from either.
 
-    A body that does not validate still leaves an ``ERROR`` artifact (every authenticated call does), and
-    is answered 400 with that artifact's ``run_id``.
+    A body that does not parse or validate still leaves an ``ERROR`` artifact and is answered 400 with that
+    artifact's ``run_id``.
     """
-    try:
-        raw = request.data
-    except ParseError as exc:
-        body = request.body.decode("utf-8", errors="replace")[:2000]
-        _refuse(request, kind=kind, raw={"unparseable_body": body}, error="MALFORMED_REQUEST", detail=str(exc.detail))
+    job_check_role(kind=kind, actor=actor)
+    if not body.parsed:
+        _refuse_body(kind=kind, actor=actor, body=body, error="MALFORMED_REQUEST", detail=body.parse_error)
+    raw = body.data
     if not isinstance(raw, dict):
-        _refuse(request, kind=kind, raw={"body": raw}, error="VALIDATION_ERROR", detail="Expected a JSON object.")
+        _refuse_body(kind=kind, actor=actor, body=body, error="VALIDATION_ERROR", detail="Expected a JSON object.")
     serializer = JobRequestSerializer(data=raw)
-    try:
-        serializer.is_valid(raise_exception=True)
-    except ValidationError as exc:
-        _refuse(request, kind=kind, raw=raw, error="VALIDATION_ERROR", detail="Invalid request.", errors=exc.detail)
+    if not serializer.is_valid():
+        _refuse_body(
+            kind=kind, actor=actor, body=body, error="VALIDATION_ERROR", detail="Invalid request.",
+            errors=serializer.errors,
+        )  # fmt: skip
     return dict(serializer.validated_data), dict(raw)
 
 
-def _refuse(request, *, kind: str, raw, error: str, detail: str, errors=None):
-    artifact = run_record(
+def _refuse_body(*, kind: str, actor, body: Received, error: str, detail: str, errors=None):
+    recorded = body.as_recorded()
+    run_id = refusal_record(
         kind=kind,
+        actor=actor,
         status=RunStatus.ERROR,
+        code=error,
+        message=detail,
+        fields=errors,
+        request=recorded if isinstance(recorded, dict) else {"body": recorded},
         discard_keys=DISCARDED_CLIENT_KEYS,
-        actor=request.user,
-        request=storable(raw),
-        errors=storable([{"code": error, "message": detail, **({"fields": errors} if errors else {})}]),
     )
     extra = {"errors": errors} if errors is not None else {}
     if errors:
         detail = first_validation_message(errors)
-    raise ProblemError(status=400, error=error, title="Invalid request", detail=detail, run_id=artifact.run_id, **extra)
+    raise ProblemError(status=400, error=error, title="Invalid request", detail=detail, run_id=run_id, **extra)
 
 
 def discarded_keys(raw: dict) -> list[str]:
@@ -144,29 +150,23 @@ def discarded_keys(raw: dict) -> list[str]:
 # --- the feasibility endpoint's service ----------------------------------------------------------------
 
 
-def feasibility_run(*, actor, inputs: dict, raw_request: dict) -> dict:
-    """Judge a job and record it. Side effects: one ``feasibility`` artifact (OK, or ERROR when the engine
-    fails, in which case ``ProblemError`` 500 ``FEASIBILITY_ERROR`` carries its ``run_id``)."""
-    ids = {key: inputs.get(key) or "" for key in ("tool_id", "material_id", "machine_id")}
+def feasibility_run(*, actor, inputs: dict, raw_request: dict, session_id: str = "") -> dict:
+    """Judge a validated job and record it. ``session_id``, when given, has been checked by the caller
+    (``workflow.jobs``). Side effects: one ``feasibility`` artifact: OK; BLOCKED when the actor is not an
+    operator (403 raised); ERROR when the engine fails (``ProblemError`` 500 ``FEASIBILITY_ERROR`` names it)."""
+    job_check_role(kind=RunKind.FEASIBILITY, actor=actor)
     try:
         evaluation = feasibility_evaluate(inputs=inputs)
     except EngineFailure as exc:
-        artifact = run_record(
-            kind=RunKind.FEASIBILITY,
-            status=RunStatus.ERROR,
-            actor=actor,
-            request=storable(raw_request),
-            discard_keys=DISCARDED_CLIENT_KEYS,
-            session_id=inputs.get("session_id") or "",
-            errors=[{"code": "ENGINE_ERROR", "message": str(exc)}],
-            **ids,
+        run_id = record_engine_failure(
+            exc, kind=RunKind.FEASIBILITY, actor=actor, inputs=inputs, raw_request=raw_request, session_id=session_id
         )
         raise ProblemError(
             status=500,
             error="FEASIBILITY_ERROR",
             title="Feasibility engine failed",
             detail="The feasibility engine failed; no verdict was made.",
-            run_id=artifact.run_id,
+            run_id=run_id,
         ) from exc
     artifact = record_evaluation(
         evaluation,
@@ -174,9 +174,25 @@ def feasibility_run(*, actor, inputs: dict, raw_request: dict) -> dict:
         status=RunStatus.OK,
         actor=actor,
         raw_request=raw_request,
-        session_id=inputs.get("session_id") or "",
+        session_id=session_id,
     )
     return feasibility_response(evaluation, run_id=artifact.run_id, raw_request=raw_request)
+
+
+def record_engine_failure(
+    failure: EngineFailure, *, kind: str, actor, inputs: dict, raw_request: dict, session_id: str = ""
+) -> str:
+    """The ERROR artifact of a failed engine, with the job's ids: the one copy for the feasibility endpoint,
+    the toolpaths gate and the workflow."""
+    return engine_failure_record(
+        kind=kind,
+        actor=actor,
+        request=raw_request,
+        failure=failure,
+        discard_keys=DISCARDED_CLIENT_KEYS,
+        session_id=session_id,
+        **{key: inputs.get(key) or "" for key in ("tool_id", "material_id", "machine_id")},
+    )
 
 
 def record_evaluation(evaluation: Evaluation, *, kind: str, status: str, actor, raw_request: dict, **extra):

@@ -1,31 +1,16 @@
+"""The shop registry, read-only over the API (the admin edits it). The feasibility job endpoint is
+``workflow.views.FeasibilityView``: a job may name a workflow session."""
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from feasibility import selectors, services
-from feasibility.serializers import REGISTRY_SERIALIZERS, FeasibilityResponseSerializer, JobRequestSerializer
-from rmos_site.core.enums import Role
-from rmos_site.core.idempotency import KEY_PARAMETER, idempotent
-from rmos_site.core.roles import HasRole
-from runs.enums import RunKind, RunStatus
-from runs.services import run_record
+from feasibility import selectors
+from feasibility.serializers import REGISTRY_SERIALIZERS
 
 
 def _problem(description: str) -> OpenApiResponse:
     return OpenApiResponse(description=f"application/problem+json: {description}")
-
-
-# The refusals both job endpoints share (feasibility here, toolpaths in toolpaths/views.py).
-JOB_ERRORS = {
-    400: _problem(
-        "VALIDATION_ERROR / MALFORMED_REQUEST (an ERROR artifact, see `run_id`), or INVALID_IDEMPOTENCY_KEY."
-    ),
-    401: _problem("NOT_AUTHENTICATED."),
-    403: _problem("PERMISSION_DENIED: only operators run jobs (a BLOCKED artifact is written)."),
-    413: _problem("PAYLOAD_TOO_LARGE."),
-    422: _problem("IDEMPOTENCY_KEY_REUSED: this Idempotency-Key was used with another body."),
-    503: _problem("DATABASE_UNAVAILABLE: nothing was recorded; retry, with the same Idempotency-Key."),
-}
 
 
 def _registry_views(registry: str) -> tuple[type[APIView], type[APIView]]:
@@ -56,42 +41,3 @@ def _registry_views(registry: str) -> tuple[type[APIView], type[APIView]]:
 
 
 REGISTRY_VIEWS = {registry: _registry_views(registry) for registry in REGISTRY_SERIALIZERS}
-
-
-class RecordedJobView(APIView):
-    """Base of the feasibility and toolpaths endpoints: operators only, and a refused call by an
-    authenticated user still leaves a ``BLOCKED`` artifact (every authenticated call does)."""
-
-    permission_classes = [HasRole.of(Role.OPERATOR)]
-    run_kind: str = ""
-
-    def permission_denied(self, request, message=None, code=None):
-        if request.user and request.user.is_authenticated:
-            run_record(
-                kind=self.run_kind,
-                status=RunStatus.BLOCKED,
-                actor=request.user,
-                request=None,
-                errors=[{"code": "PERMISSION_DENIED", "message": "Only operators may run jobs."}],
-            )
-        super().permission_denied(request, message=message, code=code)
-
-
-class FeasibilityView(RecordedJobView):
-    run_kind = RunKind.FEASIBILITY
-
-    @extend_schema(
-        request=JobRequestSerializer,
-        parameters=[KEY_PARAMETER],
-        responses={
-            200: FeasibilityResponseSerializer,
-            **JOB_ERRORS,
-            500: _problem("FEASIBILITY_ERROR: the engine failed; `run_id` names the ERROR artifact."),
-        },
-        operation_id="feasibility_create",
-        tags=["feasibility"],
-    )
-    @idempotent("feasibility")
-    def post(self, request):
-        inputs, raw = services.parse_job_request(request, kind=self.run_kind)
-        return Response(services.feasibility_run(actor=request.user, inputs=inputs, raw_request=raw))

@@ -1,24 +1,27 @@
 """The only way a program reaches a machine: server feasibility, an allow-list gate, generation, verification,
 and an artifact for every outcome.
 
-``toolpaths_run`` never raises for a decided outcome: it returns a ``ToolpathsOutcome`` so that a caller holding
-a transaction (the workflow) can commit its own state change together with the artifact before answering.
+``toolpaths_run`` judges validated inputs (``feasibility.services.job_request`` validates a body) and answers
+with ``ToolpathsResult``, or raises ``ProblemError`` (409 ``SAFETY_BLOCKED``, 500 ``TOOLPATHS_ERROR``) naming
+the artifact it wrote. A caller holding a transaction (the workflow) catches it, commits its own state change
+together with the artifact, and raises it after the commit. Nothing here knows about workflow sessions: the
+session branch of the toolpaths endpoint is ``workflow.jobs``.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from feasibility.serializers import DISCARDED_CLIENT_KEYS
 from feasibility.services import (
     EngineFailure,
     Evaluation,
     discarded_keys,
     feasibility_evaluate,
     feasibility_response,
+    job_check_role,
+    record_engine_failure,
     record_evaluation,
-    storable,
 )
+from rmos_site.core.problems import ProblemError
 from runs.enums import RunKind, RunStatus
-from runs.services import run_record
 from toolpaths.gcode import generate
 from toolpaths.summary import summarize
 from toolpaths.verify import verify
@@ -27,70 +30,48 @@ SAFETY_BLOCKED_MESSAGE = "Toolpath generation blocked by server-side safety poli
 
 
 @dataclass
-class ToolpathsOutcome:
-    http_status: int  # 200, 409 or 500
-    body: dict
+class ToolpathsResult:
+    body: dict  # the endpoint's 200 body
     run_id: str
-    evaluation: Evaluation | None = None
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.http_status == 200
 
 
-def _blocked_body(evaluation: Evaluation, *, run_id: str, raw_request: dict, detail: str, **extra) -> dict:
+def _blocked(evaluation: Evaluation, *, run_id: str, raw_request: dict, detail: str, **extra) -> ProblemError:
     result = evaluation.result
-    return {
-        "type": "https://rmos.example/problems/safety-blocked",
-        "title": "Safety blocked",
-        "status": 409,
-        "detail": detail,
-        "error": "SAFETY_BLOCKED",
-        "message": SAFETY_BLOCKED_MESSAGE,
-        "run_id": run_id,
-        "decision": {key: result.get(key) for key in ("risk_level", "score", "block_reason", "warnings")},
-        "authoritative_feasibility": feasibility_response(evaluation, run_id=run_id, raw_request=raw_request),
+    return ProblemError(
+        status=409,
+        error="SAFETY_BLOCKED",
+        title="Safety blocked",
+        detail=detail,
+        message=SAFETY_BLOCKED_MESSAGE,
+        run_id=run_id,
+        decision={key: result.get(key) for key in ("risk_level", "score", "block_reason", "warnings")},
+        authoritative_feasibility=feasibility_response(evaluation, run_id=run_id, raw_request=raw_request),
         **extra,
-    }
+    )
 
 
-def _error_body(*, run_id: str, detail: str, **extra) -> dict:
-    return {
-        "type": "https://rmos.example/problems/toolpaths-error",
-        "title": "Toolpath generation failed",
-        "status": 500,
-        "detail": detail,
-        "error": "TOOLPATHS_ERROR",
-        "run_id": run_id,
-        **extra,
-    }
+def _failed(*, run_id: str, detail: str, **extra) -> ProblemError:
+    return ProblemError(
+        status=500, error="TOOLPATHS_ERROR", title="Toolpath generation failed", detail=detail, run_id=run_id, **extra
+    )
 
 
 def toolpaths_run(
     *, actor, inputs: dict, raw_request: dict, session_id: str = "", approved_sha256: str | None = None
-) -> ToolpathsOutcome:
+) -> ToolpathsResult:
     """Recompute feasibility, gate, generate and verify. Side effects: exactly one ``toolpaths`` artifact:
-    ``OK`` with the G-code; ``BLOCKED`` when the verdict is not on the allow-list (GREEN, YELLOW) or, with
-    ``approved_sha256``, when the recomputed feasibility hash differs from the approved one; ``ERROR`` when
-    the engine, the generator or the verifier fails (nothing is returned to the client then)."""
-    ids = {key: inputs.get(key) or "" for key in ("tool_id", "material_id", "machine_id")}
+    ``OK`` with the G-code; ``BLOCKED`` when the actor is not an operator (403), when the verdict is not on
+    the allow-list (GREEN, YELLOW) or, with ``approved_sha256``, when the recomputed feasibility hash differs
+    from the approved one (409 ``SAFETY_BLOCKED``); ``ERROR`` when the engine, the generator or the verifier
+    fails (500 ``TOOLPATHS_ERROR``; nothing is released then). Every outcome but OK is raised."""
+    job_check_role(kind=RunKind.TOOLPATHS, actor=actor)
     try:
         evaluation = feasibility_evaluate(inputs=inputs)
     except EngineFailure as exc:
-        artifact = run_record(
-            kind=RunKind.TOOLPATHS,
-            status=RunStatus.ERROR,
-            actor=actor,
-            request=storable(raw_request),
-            discard_keys=DISCARDED_CLIENT_KEYS,
-            session_id=session_id,
-            errors=[{"code": "ENGINE_ERROR", "message": str(exc)}],
-            **ids,
+        run_id = record_engine_failure(
+            exc, kind=RunKind.TOOLPATHS, actor=actor, inputs=inputs, raw_request=raw_request, session_id=session_id
         )
-        return ToolpathsOutcome(
-            500, _error_body(run_id=artifact.run_id, detail="The feasibility engine failed."), artifact.run_id
-        )
+        raise _failed(run_id=run_id, detail="The feasibility engine failed.") from exc
 
     record = {"kind": RunKind.TOOLPATHS, "actor": actor, "raw_request": raw_request, "session_id": session_id}
     if not evaluation.allows_toolpaths:
@@ -98,21 +79,19 @@ def toolpaths_run(
         artifact = record_evaluation(
             evaluation, status=RunStatus.BLOCKED, errors=[{"code": "SAFETY_BLOCKED", "message": reason}], **record
         )
-        body = _blocked_body(evaluation, run_id=artifact.run_id, raw_request=raw_request, detail=reason)
-        return ToolpathsOutcome(409, body, artifact.run_id, evaluation)
+        raise _blocked(evaluation, run_id=artifact.run_id, raw_request=raw_request, detail=reason)
     if approved_sha256 is not None and evaluation.feasibility_sha256 != approved_sha256:
         reason = "Feasibility changed since approval (inputs or registry differ); the session needs revision."
         artifact = record_evaluation(
             evaluation, status=RunStatus.BLOCKED, errors=[{"code": "APPROVAL_MISMATCH", "message": reason}], **record
         )
-        body = _blocked_body(
+        raise _blocked(
             evaluation,
             run_id=artifact.run_id,
             raw_request=raw_request,
             detail=reason,
             approved_feasibility_sha256=approved_sha256,
         )
-        return ToolpathsOutcome(409, body, artifact.run_id, evaluation)
 
     result = evaluation.result
     snapshot = evaluation.registry_snapshot
@@ -131,12 +110,11 @@ def toolpaths_run(
             errors=[{"code": "VERIFICATION_FAILED", "message": problem} for problem in problems],
             **record,
         )
-        body = _error_body(
+        raise _failed(
             run_id=artifact.run_id,
             detail="The generated program failed verification; nothing was released.",
             problems=problems,
         )
-        return ToolpathsOutcome(500, body, artifact.run_id, evaluation, problems)
 
     artifact = record_evaluation(
         evaluation, status=RunStatus.OK, gcode_text=program.gcode_text, toolpaths=summary, **record
@@ -155,4 +133,4 @@ def toolpaths_run(
         },
         "discarded_client_fields": discarded_keys(raw_request),
     }
-    return ToolpathsOutcome(200, body, artifact.run_id, evaluation)
+    return ToolpathsResult(body, artifact.run_id)

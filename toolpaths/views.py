@@ -1,58 +1,16 @@
+"""The SVG preview of a run's G-code. The toolpaths job endpoint is ``workflow.views.ToolpathsView``: a job
+may name a workflow session."""
+
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from feasibility.serializers import JobRequestSerializer
-from feasibility.services import parse_job_request
-from feasibility.views import JOB_ERRORS, RecordedJobView
-from rmos_site.core.idempotency import KEY_PARAMETER, idempotent
-from rmos_site.core.problems import ProblemError, problem_response
-from runs.enums import RunKind
+from rmos_site.core.problems import ProblemError
 from runs.selectors import run_get
 from toolpaths.parse import GcodeParseError, moves_from_gcode
-from toolpaths.serializers import ToolpathsResponseSerializer
-from toolpaths.services import toolpaths_run
 from toolpaths.summary import render_svg
-
-
-class ToolpathsView(RecordedJobView):
-    run_kind = RunKind.TOOLPATHS
-
-    @extend_schema(
-        request=JobRequestSerializer,
-        parameters=[KEY_PARAMETER],
-        responses={
-            200: ToolpathsResponseSerializer,
-            **JOB_ERRORS,
-            404: OpenApiResponse(description="SESSION_NOT_FOUND: the `session_id` names no session."),
-            409: OpenApiResponse(
-                description="SAFETY_BLOCKED: the server's verdict does not allow toolpaths; with a `session_id`, "
-                "also TRANSITION_BLOCKED (the session is not approved)."
-            ),
-            500: OpenApiResponse(description="TOOLPATHS_ERROR: generation or verification failed; see run_id."),
-        },
-        operation_id="toolpaths_create",
-        tags=["toolpaths"],
-    )
-    @idempotent("toolpaths")
-    def post(self, request):
-        inputs, raw = parse_job_request(request, kind=self.run_kind)
-        session_id = inputs.get("session_id") or ""
-        if session_id:
-            # With a session, the workflow's rules apply: approved state and the approved feasibility hash.
-            from workflow.services import session_toolpaths_from_request
-
-            outcome = session_toolpaths_from_request(
-                actor=request.user, session_id=session_id, inputs=inputs, raw_request=raw
-            )
-        else:
-            outcome = toolpaths_run(actor=request.user, inputs=inputs, raw_request=raw)
-        if outcome.ok:
-            return Response(outcome.body)
-        return problem_response(outcome.body)
 
 
 class RunPreviewView(APIView):

@@ -22,11 +22,12 @@ from workflow import selectors, services
 from workflow.enums import SessionAction, SessionState
 from workflow.models import TransitionEvent, WorkflowSession
 
-# The decisions the admin offers, with the service behind each and what the text field means for it.
+# The decisions the admin offers (actions of the one table, ``services.ACTIONS``), with what the text field
+# means for each and whether it is required.
 DECISIONS = {
-    SessionAction.APPROVE: (services.session_approve, "note", False),
-    SessionAction.REJECT: (services.session_reject, "reason", True),
-    SessionAction.REVISE: (services.session_revise, "reason", True),
+    SessionAction.APPROVE: ("note", False),
+    SessionAction.REJECT: ("reason", True),
+    SessionAction.REVISE: ("reason", True),
 }
 
 
@@ -37,18 +38,19 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args, decision: str, **kwargs):
         super().__init__(*args, **kwargs)
-        _, field, required = DECISIONS[decision]
+        field, required = DECISIONS[decision]
         self.fields["text"].label = field.capitalize()
         self.fields["text"].required = required
         self.field_name = field
 
 
 def _call(decision: str, *, session_id, actor, form: DecisionForm):
-    service, field, _ = DECISIONS[decision]
-    kwargs = {field: form.cleaned_data["text"]}
+    """The decision through ``services.session_act``, as the API and the pages take it: the form is the body."""
+    field, _ = DECISIONS[decision]
+    body = {field: form.cleaned_data["text"]}
     if decision == SessionAction.APPROVE:
-        kwargs["feasibility_sha256"] = form.cleaned_data.get("feasibility_sha256") or ""
-    return service(session_id=session_id, actor=actor, **kwargs)
+        body["feasibility_sha256"] = form.cleaned_data.get("feasibility_sha256") or ""
+    return services.session_act(decision, session_id=session_id, actor=actor, body=body)
 
 
 def _run_link(run_id: str):

@@ -1,8 +1,11 @@
 """Workflow sessions: the state machine a job walks from a design to released G-code, and its event log.
 
-The model declares: states, every transition with its sources, target, conditions and permission. It does no
-I/O; ``workflow.services`` locks the row, calls one of these transitions, writes the ``TransitionEvent`` and
-saves. ``state`` is protected: nothing assigns it except a transition.
+The model declares: states, every transition with its sources, target and conditions, and the one rule of who
+may take an action (``refusal``: the action's role, and four eyes for an approver's decisions). The
+transitions carry no django-fsm ``permission``: ``refusal`` is the only place that rule lives, and the
+services, ``allowed_actions`` (API, pages, admin) all ask it. ``workflow.services`` locks the row, calls one of
+these transitions, writes the ``TransitionEvent`` and saves. ``state`` is protected: nothing assigns it except
+a transition.
 """
 
 import uuid
@@ -20,16 +23,15 @@ from workflow.enums import ACTION_ROLE, APPROVAL_MIN_YELLOW_SCORE, SessionAction
 
 S = SessionState
 CONTEXT_KEYS = ("tool_id", "material_id", "machine_id")
+# The events whose actors shaped the job an approver decides on, and the annotations naming them.
+SHAPING_ACTIONS = (SessionAction.DESIGN, SessionAction.CONTEXT, SessionAction.FEASIBILITY)
+SHAPER_ANNOTATIONS = ("design_by", "context_by", "feasibility_by")
 
 
-def _may(action: str):
-    """A django-fsm ``permission`` callable: the action's role, and four eyes for an approver's decisions."""
-
-    def permission(session: "WorkflowSession", user) -> bool:
-        return session.user_may(action, user)
-
-    permission.__name__ = f"may_{action}"
-    return permission
+def action_role_ok(action: str, user) -> bool:
+    """Whether ``user`` holds the one role that may take ``action`` (part of ``WorkflowSession.refusal``;
+    asked alone before a session is even looked up, so a wrong role is a 403 whatever the id)."""
+    return ACTION_ROLE[action] in user_roles(user)
 
 
 def _custom(action: str) -> dict:
@@ -151,19 +153,52 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
         # RED, UNKNOWN and anything unexpected: fail closed.
         return f"Approval blocked: {self.risk_level or 'UNKNOWN'} and overrides disabled"
 
-    def four_eyes_ok(self, user) -> bool:
-        return settings.RMOS_ALLOW_SELF_APPROVAL or user.pk != self.created_by_id
+    def shaped_by(self) -> frozenset[str]:
+        """The usernames of who set the current design and context and ran the current feasibility: the actors
+        of the latest ``design``, ``context`` and ``feasibility`` events (each of those replaces what the one
+        before it did, so earlier actors shaped nothing that is still there). The creator is checked apart.
 
-    def user_may(self, action: str, user) -> bool:
-        if ACTION_ROLE[action] not in user_roles(user):
-            return False
-        return action not in SessionAction.FOUR_EYES or self.four_eyes_ok(user)
+        Read from the ``design_by``, ``context_by`` and ``feasibility_by`` annotations when the selectors put
+        them on (the list: one query for the page), else from the events in one query, kept until the services
+        write a new event (``forget_shapers``)."""
+        cached = self.__dict__.get("_shapers")
+        if cached is None:
+            if all(name in self.__dict__ for name in SHAPER_ANNOTATIONS):
+                actors = [self.__dict__[name] for name in SHAPER_ANNOTATIONS]
+            else:
+                actors = (
+                    self.events.filter(action__in=SHAPING_ACTIONS)
+                    .order_by("action", "-id")
+                    .distinct("action")
+                    .values_list("actor", flat=True)
+                )
+            cached = self.__dict__["_shapers"] = frozenset(actor for actor in actors if actor)
+        return cached
+
+    def forget_shapers(self) -> None:
+        for name in ("_shapers", *SHAPER_ANNOTATIONS):
+            self.__dict__.pop(name, None)
+
+    def refusal(self, action: str, user) -> str | None:
+        """Who may take ``action`` on this session: None when ``user`` may, else why not, as the problem code.
+
+        ``PERMISSION_DENIED`` when the user lacks the action's role (``ACTION_ROLE``); ``FOUR_EYES_REQUIRED``
+        when the action is an approver's decision (approve, reject, revise) and the user created the session,
+        set its design or context, or ran its feasibility (unless ``RMOS_ALLOW_SELF_APPROVAL``): the person who
+        shaped the job is not the person who signs it. The only place this rule lives."""
+        if not action_role_ok(action, user):
+            return "PERMISSION_DENIED"
+        if action not in SessionAction.FOUR_EYES or settings.RMOS_ALLOW_SELF_APPROVAL:
+            return None
+        if user.pk == self.created_by_id or user.get_username() in self.shaped_by():
+            return "FOUR_EYES_REQUIRED"
+        return None
 
     def transition_method(self, action: str):
         return getattr(self, ACTION_METHODS[action])
 
     def state_allows(self, action: str) -> bool:
-        """Whether the current state has a transition for ``action`` (conditions and permission aside)."""
+        """Whether the current state has a transition for ``action`` (conditions aside)."""
         return can_proceed(self.transition_method(action), check_conditions=False)
 
     def conditions_met(self, action: str) -> bool:
@@ -172,7 +207,9 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
     def allowed_actions(self, user) -> list[str]:
         """What ``user`` can do now: state, conditions, role and four eyes, in the offered order."""
         return [
-            action for action in SessionAction.CALLABLE if self.conditions_met(action) and self.user_may(action, user)
+            action
+            for action in SessionAction.CALLABLE
+            if self.conditions_met(action) and self.refusal(action, user) is None
         ]
 
     def next_step(self) -> str:
@@ -214,14 +251,12 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.DRAFT,
         target=RETURN_VALUE(S.DRAFT, S.CONTEXT_READY),
-        permission=_may(SessionAction.DESIGN),
         custom=_custom(SessionAction.DESIGN),
     )
     @transition(
         field=state,
         source=[S.CONTEXT_READY, S.DESIGN_REVISION_REQUIRED],
         target=S.CONTEXT_READY,
-        permission=_may(SessionAction.DESIGN),
         custom=_custom(SessionAction.DESIGN),
     )
     def set_design(self, design: dict) -> str:
@@ -233,14 +268,12 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.DRAFT,
         target=RETURN_VALUE(S.DRAFT, S.CONTEXT_READY),
-        permission=_may(SessionAction.CONTEXT),
         custom=_custom(SessionAction.CONTEXT),
     )
     @transition(
         field=state,
         source=[S.CONTEXT_READY, S.DESIGN_REVISION_REQUIRED],
         target=S.CONTEXT_READY,
-        permission=_may(SessionAction.CONTEXT),
         custom=_custom(SessionAction.CONTEXT),
     )
     def set_context(self, context: dict) -> str:
@@ -253,7 +286,6 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
         source=S.CONTEXT_READY,
         target=S.FEASIBILITY_REQUESTED,
         conditions=[_has_design_and_context],
-        permission=_may(SessionAction.FEASIBILITY),
         custom=_custom(SessionAction.FEASIBILITY),
     )
     def request_feasibility(self) -> None:
@@ -263,7 +295,6 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.FEASIBILITY_REQUESTED,
         target=S.FEASIBILITY_READY,
-        permission=_may(SessionAction.FEASIBILITY_COMPLETE),
         custom=_custom(SessionAction.FEASIBILITY_COMPLETE),
     )
     def complete_feasibility(self, *, run_id: str, mode: str, risk_level: str, score: float, sha256: str) -> None:
@@ -277,7 +308,6 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.FEASIBILITY_REQUESTED,
         target=S.CONTEXT_READY,
-        permission=_may(SessionAction.FEASIBILITY_FAILED),
         custom=_custom(SessionAction.FEASIBILITY_FAILED),
     )
     def fail_feasibility(self) -> None:
@@ -288,7 +318,6 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
         source=S.FEASIBILITY_READY,
         target=S.APPROVED,
         conditions=[_has_feasibility, _risk_allows_approval],
-        permission=_may(SessionAction.APPROVE),
         custom=_custom(SessionAction.APPROVE),
     )
     def approve(self, *, user, note: str, run_id: str) -> None:
@@ -302,7 +331,6 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.FEASIBILITY_READY,
         target=S.REJECTED,
-        permission=_may(SessionAction.REJECT),
         custom=_custom(SessionAction.REJECT),
     )
     def reject(self) -> None:
@@ -312,7 +340,6 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=sorted(S.REVISABLE),
         target=S.DESIGN_REVISION_REQUIRED,
-        permission=_may(SessionAction.REVISE),
         custom=_custom(SessionAction.REVISE),
     )
     def revise(self) -> None:
@@ -323,7 +350,6 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
         source=S.APPROVED,
         target=S.TOOLPATHS_REQUESTED,
         conditions=[_has_approval],
-        permission=_may(SessionAction.TOOLPATHS),
         custom=_custom(SessionAction.TOOLPATHS),
     )
     def request_toolpaths(self) -> None:
@@ -333,7 +359,6 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.TOOLPATHS_REQUESTED,
         target=S.TOOLPATHS_READY,
-        permission=_may(SessionAction.TOOLPATHS_COMPLETE),
         custom=_custom(SessionAction.TOOLPATHS_COMPLETE),
     )
     def complete_toolpaths(self, *, run_id: str) -> None:
@@ -343,7 +368,6 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.TOOLPATHS_REQUESTED,
         target=S.DESIGN_REVISION_REQUIRED,
-        permission=_may(SessionAction.TOOLPATHS_BLOCKED),
         custom=_custom(SessionAction.TOOLPATHS_BLOCKED),
     )
     def block_toolpaths(self, *, run_id: str) -> None:
@@ -355,7 +379,6 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.TOOLPATHS_REQUESTED,
         target=S.APPROVED,
-        permission=_may(SessionAction.TOOLPATHS_FAILED),
         custom=_custom(SessionAction.TOOLPATHS_FAILED),
     )
     def fail_toolpaths(self, *, run_id: str) -> None:
@@ -366,7 +389,6 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=sorted(S.ARCHIVABLE),
         target=S.ARCHIVED,
-        permission=_may(SessionAction.ARCHIVE),
         custom=_custom(SessionAction.ARCHIVE),
     )
     def archive(self) -> None:

@@ -3,11 +3,11 @@
 import uuid
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from rmos_site.core.cursors import cursor_read, cursor_sign, invalid_cursor
 from rmos_site.core.problems import ProblemError
-from workflow.models import TransitionEvent, WorkflowSession
+from workflow.models import SHAPER_ANNOTATIONS, SHAPING_ACTIONS, TransitionEvent, WorkflowSession
 
 LIMIT_DEFAULT, LIMIT_MIN, LIMIT_MAX = 50, 1, 200
 LIST_FILTERS = ("state", "mode", "created_by")
@@ -38,8 +38,16 @@ def session_not_found(session_id) -> ProblemError:
     )
 
 
+def _latest_actor(action: str) -> Subquery:
+    events = TransitionEvent.objects.filter(session=OuterRef("pk"), action=action).order_by("-id")
+    return Subquery(events.values("actor")[:1])
+
+
 def _with_counts(queryset: QuerySet) -> QuerySet:
-    return queryset.select_related("created_by", "approved_by").annotate(events_count=Count("events"))
+    """With what a representation needs in the same query: creator, approver, the event count, and who shaped
+    the job (``WorkflowSession.shaped_by``, which ``allowed_actions`` asks for four eyes)."""
+    shapers = {name: _latest_actor(action) for name, action in zip(SHAPER_ANNOTATIONS, SHAPING_ACTIONS, strict=True)}
+    return queryset.select_related("created_by", "approved_by").annotate(events_count=Count("events"), **shapers)
 
 
 def session_get(session_id) -> WorkflowSession:

@@ -8,9 +8,8 @@ from rest_framework import serializers
 
 from feasibility.serializers import DesignField, StrictSerializer
 from rmos_site.core.enums import Role
-from workflow.enums import SessionAction, SessionMode, SessionState
+from workflow.enums import ID_MAX_LENGTH, NOTE_MAX_LENGTH, SessionAction, SessionMode, SessionState
 from workflow.models import CONTEXT_KEYS, TransitionEvent, WorkflowSession
-from workflow.services import ID_MAX_LENGTH, NOTE_MAX_LENGTH
 
 
 class StrictCharField(serializers.CharField):

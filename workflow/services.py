@@ -1,40 +1,49 @@
-"""Every state change of a workflow session has its home here: one function per action.
+"""Every state change of a workflow session has its home here: one function per action, and ``session_act``,
+the one entry the API, the pages and the admin call (``ACTIONS``, the one action table).
 
-Each runs ``transaction.atomic()`` -> ``select_for_update()`` on the session -> role, state, four-eyes and
-condition checks -> the django-fsm transition(s) -> one ``TransitionEvent`` per transition -> ``save()``. The
-API, the pages and the admin call these functions and nothing else changes a session.
+Each action runs ``transaction.atomic()`` -> ``select_for_update()`` on the session -> role, state, four-eyes
+and condition checks (``_check``; who may is ``WorkflowSession.refusal``) -> the django-fsm transition(s) -> one
+``TransitionEvent`` per transition -> ``save()``. Nothing else changes a session.
 
-Refusals that must leave a trace (a refused approval, feasibility or toolpaths request; toolpaths blocked by a
-changed verdict) record their run artifact, and any state change, in the atomic block and raise only after it
-has committed, so the 409/500 answer always names an artifact that exists.
+Refusals that must leave a trace (a refused approval, feasibility or toolpaths call; toolpaths blocked by a
+changed verdict) record their run artifact through ``runs.refusals``, with any state change, in the atomic
+block and raise only after it has committed, so the 4xx/5xx answer always names an artifact that exists.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
 from rest_framework import serializers
 
 from feasibility.serializers import DesignField
-from feasibility.services import EngineFailure, feasibility_evaluate, record_evaluation
+from feasibility.services import EngineFailure, feasibility_evaluate, record_engine_failure, record_evaluation
 from rmos_site.core.problems import ProblemError, first_validation_message
-from rmos_site.core.roles import user_roles
 from runs.enums import RunKind, RunStatus
+from runs.refusals import Received, refusal_record, refuse
 from runs.services import run_record
-from toolpaths.services import ToolpathsOutcome, toolpaths_run
-from workflow.enums import ACTION_ROLE, SessionAction, SessionMode, SessionState
-from workflow.models import ACTION_METHODS, CONTEXT_KEYS, TransitionEvent, WorkflowSession
+from toolpaths.services import ToolpathsResult, toolpaths_run
+from workflow.enums import ACTION_ROLE, ID_MAX_LENGTH, NOTE_MAX_LENGTH, SessionAction, SessionMode, SessionState
+from workflow.models import ACTION_METHODS, CONTEXT_KEYS, TransitionEvent, WorkflowSession, action_role_ok
 from workflow.selectors import parse_session_id, session_not_found
+from workflow.serializers import (
+    ApproveBodySerializer,
+    ContextSerializer,
+    DesignBodySerializer,
+    EmptyBodySerializer,
+    NoteBodySerializer,
+    ReasonBodySerializer,
+)
 
 A = SessionAction
-NOTE_MAX_LENGTH = 2000
-ID_MAX_LENGTH = 64
+__all__ = ["ID_MAX_LENGTH", "NOTE_MAX_LENGTH"]  # re-exported: the page forms size their fields with them
 
 
 @dataclass
 class SessionResult:
     session: WorkflowSession
     run_id: str = ""  # the artifact this call wrote, if any
-    toolpaths: ToolpathsOutcome | None = None
+    toolpaths: ToolpathsResult | None = None
 
 
 # --- errors -----------------------------------------------------------------------------------------------
@@ -63,26 +72,39 @@ def _transition_blocked(session: WorkflowSession, action: str, actor) -> Problem
     )
 
 
+def _permission_denied(action: str, session_id) -> ProblemError:
+    return ProblemError(
+        status=403,
+        error="PERMISSION_DENIED",
+        title="Permission denied",
+        detail=f"Only the {ACTION_ROLE[action]} role may {action} a session.",
+        session_id=str(session_id)[:100],
+    )
+
+
+def _four_eyes(session: WorkflowSession, action: str, actor) -> ProblemError:
+    if actor.pk == session.created_by_id:
+        why = "a session they created"
+    else:
+        why = "a session whose design, context or feasibility they set"
+    return ProblemError(
+        status=403,
+        error="FOUR_EYES_REQUIRED",
+        title="Four-eyes principle",
+        detail=f"An approver may not {action} {why}; another approver must.",
+        **_session_members(session, actor),
+    )
+
+
 def _check(session: WorkflowSession, action: str, actor, *, feasibility_sha256: str = "") -> None:
     """Role, then state, then four eyes, then the transition's conditions; raises the first that fails."""
-    if ACTION_ROLE[action] not in user_roles(actor):
-        raise ProblemError(
-            status=403,
-            error="PERMISSION_DENIED",
-            title="Permission denied",
-            detail=f"Only the {ACTION_ROLE[action]} role may {action} a session.",
-            session_id=str(session.pk),
-        )
+    refusal = session.refusal(action, actor)
+    if refusal == "PERMISSION_DENIED":
+        raise _permission_denied(action, session.pk)
     if not session.state_allows(action):
         raise _transition_blocked(session, action, actor)
-    if action in A.FOUR_EYES and not session.four_eyes_ok(actor):
-        raise ProblemError(
-            status=403,
-            error="FOUR_EYES_REQUIRED",
-            title="Four-eyes principle",
-            detail=f"An approver may not {action} a session they created; another approver must.",
-            **_session_members(session, actor),
-        )
+    if refusal == "FOUR_EYES_REQUIRED":
+        raise _four_eyes(session, action, actor)
     if action == A.APPROVE:
         reason = session.approval_block_reason()
         if reason is None and feasibility_sha256 and feasibility_sha256 != session.feasibility_sha256:
@@ -155,10 +177,16 @@ def _transition(session: WorkflowSession, action: str, actor, *args, note: str =
         note=note,
         run_id=run_id,
     )
+    session.forget_shapers()
 
 
-def _record_refusal(kind: str, refusal: ProblemError, *, actor, session_id, request: dict, session=None) -> str:
-    """A BLOCKED artifact for a refused approval/feasibility/toolpaths call; its run_id joins the problem."""
+# The actions whose calls are on the ledger even when refused, and the run kind they leave.
+RECORDED_KINDS = {A.APPROVE: RunKind.APPROVAL, A.FEASIBILITY: RunKind.FEASIBILITY, A.TOOLPATHS: RunKind.TOOLPATHS}
+
+
+def _record_refusal(action: str, refusal: ProblemError, *, actor, session_id, body, session=None) -> str:
+    """A BLOCKED artifact for a refused approval/feasibility/toolpaths call; its run_id joins the problem.
+    ``body`` is what the caller sent (the API's body as received, a page's or the admin's form data)."""
     pk = parse_session_id(session_id)
     summary = {}
     if session is not None:
@@ -170,17 +198,11 @@ def _record_refusal(kind: str, refusal: ProblemError, *, actor, session_id, requ
             "score": session.score,
             "feasibility_sha256": session.feasibility_sha256,
         }
-    artifact = run_record(
-        kind=kind,
-        status=RunStatus.BLOCKED,
-        actor=actor,
-        request=request,
-        session_id=str(pk) if pk else "",
-        errors=[{"code": refusal.error, "message": refusal.detail}],
-        **summary,
-    )
-    refusal.extra["run_id"] = artifact.run_id
-    return artifact.run_id
+    refuse(
+        refusal, kind=RECORDED_KINDS[action], actor=actor, request=_request(session_id, action, body=body),
+        session_id=str(pk) if pk else "", **summary,
+    )  # fmt: skip
+    return refusal.extra["run_id"]
 
 
 def _request(session_id, action: str, **fields) -> dict:
@@ -251,7 +273,7 @@ def session_create(*, actor, mode: str = SessionMode.DESIGN_FIRST, design=None, 
     ``context_ready`` only once the design and all three ids exist.
     Side effects: one session row; a ``create`` event, plus a ``design`` and/or ``context`` event when given.
     """
-    if ACTION_ROLE[A.CREATE] not in user_roles(actor):
+    if not action_role_ok(A.CREATE, actor):
         raise ProblemError(
             status=403, error="PERMISSION_DENIED", title="Permission denied", detail="Only operators create sessions."
         )
@@ -321,9 +343,8 @@ def session_request_feasibility(*, session_id=None, session=None, actor) -> Sess
             _check(session, A.FEASIBILITY, actor)
         except ProblemError as refusal:
             _record_refusal(
-                RunKind.FEASIBILITY, refusal, actor=actor, session_id=given, session=_found(refusal, session),
-                request=_request(given, A.FEASIBILITY),
-            )  # fmt: skip
+                A.FEASIBILITY, refusal, actor=actor, session_id=given, session=_found(refusal, session), body={}
+            )
             failure = refusal
         else:
             inputs = session.job_inputs()
@@ -331,36 +352,34 @@ def session_request_feasibility(*, session_id=None, session=None, actor) -> Sess
             try:
                 evaluation = feasibility_evaluate(inputs=inputs)
             except EngineFailure as exc:
-                artifact = run_record(
-                    kind=RunKind.FEASIBILITY, status=RunStatus.ERROR, actor=actor, request=raw,
-                    session_id=str(session.pk), errors=[{"code": "ENGINE_ERROR", "message": str(exc)}],
-                    **{key: inputs[key] for key in CONTEXT_KEYS},
+                run_id = record_engine_failure(
+                    exc, kind=RunKind.FEASIBILITY, actor=actor, inputs=inputs, raw_request=raw,
+                    session_id=str(session.pk),
                 )  # fmt: skip
-                _transition(session, A.FEASIBILITY, actor, run_id=artifact.run_id)
-                _transition(
-                    session, A.FEASIBILITY_FAILED, actor, note=str(exc)[:NOTE_MAX_LENGTH], run_id=artifact.run_id
-                )
+                _transition(session, A.FEASIBILITY, actor, run_id=run_id)
+                _transition(session, A.FEASIBILITY_FAILED, actor, note=str(exc)[:NOTE_MAX_LENGTH], run_id=run_id)
                 session.save()
                 failure = ProblemError(
                     status=500, error="FEASIBILITY_ERROR", title="Feasibility engine failed",
                     detail="The feasibility engine failed; no verdict was made. The session is back in context_ready.",
-                    run_id=artifact.run_id, **_session_members(session, actor),
+                    run_id=run_id, **_session_members(session, actor),
                 )  # fmt: skip
             else:
                 artifact = record_evaluation(
                     evaluation, kind=RunKind.FEASIBILITY, status=RunStatus.OK, actor=actor, raw_request=raw,
                     session_id=str(session.pk),
                 )  # fmt: skip
-                _transition(session, A.FEASIBILITY, actor, run_id=artifact.run_id)
+                run_id = artifact.run_id
+                _transition(session, A.FEASIBILITY, actor, run_id=run_id)
                 _transition(
-                    session, A.FEASIBILITY_COMPLETE, actor, run_id=artifact.run_id,
+                    session, A.FEASIBILITY_COMPLETE, actor, run_id=run_id,
                     mode=evaluation.result.get("mode") or "", risk_level=evaluation.risk_level,
                     score=evaluation.result["score"], sha256=evaluation.feasibility_sha256,
                 )  # fmt: skip
                 session.save()
     if failure is not None:
         raise failure
-    return SessionResult(session, run_id=artifact.run_id)
+    return SessionResult(session, run_id=run_id)
 
 
 def session_approve(
@@ -368,13 +387,14 @@ def session_approve(
 ) -> SessionResult:
     """Approve the current verdict: ``feasibility_ready`` -> ``approved``, binding the approval to its hash.
 
-    Needs an approver who is not the creator (unless ``RMOS_ALLOW_SELF_APPROVAL``), and GREEN, or YELLOW with a
-    score of at least 70. ``feasibility_sha256``, when given, must be the hash the approver reviewed.
-    Side effects: one ``approval`` artifact, OK on success (with one ``approve`` event) or BLOCKED on any
-    refusal, which is raised (403, 404 or 409) once the artifact is committed.
+    Needs an approver who did not shape the job (``WorkflowSession.refusal``; unless
+    ``RMOS_ALLOW_SELF_APPROVAL``), and GREEN, or YELLOW with a score of at least 70. ``feasibility_sha256``, when
+    given, must be the hash the approver reviewed. Side effects: one ``approval`` artifact, OK on success (with
+    one ``approve`` event) or BLOCKED on any refusal, which is raised (403, 404 or 409) once it is committed.
     """
     given = session.pk if session is not None else session_id
     note = _clean_text(note, "note", required=False)
+    body = {"note": note, "feasibility_sha256": feasibility_sha256}
     failure = None
     with transaction.atomic():
         try:
@@ -382,15 +402,14 @@ def session_approve(
             _check(session, A.APPROVE, actor, feasibility_sha256=feasibility_sha256)
         except ProblemError as refusal:
             _record_refusal(
-                RunKind.APPROVAL, refusal, actor=actor, session_id=given, session=_found(refusal, session),
-                request=_request(given, A.APPROVE, note=note, feasibility_sha256=feasibility_sha256),
-            )  # fmt: skip
+                A.APPROVE, refusal, actor=actor, session_id=given, session=_found(refusal, session), body=body
+            )
             failure = refusal
         else:
             context = session.context or {}
             artifact = run_record(
                 kind=RunKind.APPROVAL, status=RunStatus.OK, actor=actor,
-                request=_request(session.pk, A.APPROVE, note=note, feasibility_sha256=feasibility_sha256),
+                request=_request(session.pk, A.APPROVE, body=body),
                 session_id=str(session.pk), mode=session.feasibility_mode, risk_level=session.risk_level,
                 score=session.score, feasibility_sha256=session.feasibility_sha256,
                 **{key: context.get(key) or "" for key in CONTEXT_KEYS},
@@ -458,7 +477,7 @@ def session_generate_toolpaths(*, session_id=None, session=None, actor) -> Sessi
     or a risk no longer allowed goes to ``design_revision_required`` (approval voided); a generator or engine
     failure goes back to ``approved``. Side effects: exactly one ``toolpaths`` artifact (OK, BLOCKED or
     ERROR; BLOCKED too when the call is refused), two events when it ran. Every outcome but OK raises its
-    problem (409/500, or the refusal) after the commit; ``SessionResult.toolpaths`` holds the OK outcome.
+    problem (409/500, or the refusal) after the commit; ``SessionResult.toolpaths`` holds the OK result.
     """
     given = session.pk if session is not None else session_id
     failure = None
@@ -468,58 +487,57 @@ def session_generate_toolpaths(*, session_id=None, session=None, actor) -> Sessi
             _check(session, A.TOOLPATHS, actor)
         except ProblemError as refusal:
             _record_refusal(
-                RunKind.TOOLPATHS, refusal, actor=actor, session_id=given, session=_found(refusal, session),
-                request=_request(given, A.TOOLPATHS),
-            )  # fmt: skip
+                A.TOOLPATHS, refusal, actor=actor, session_id=given, session=_found(refusal, session), body={}
+            )
             failure = refusal
         else:
             inputs = session.job_inputs()
-            outcome = toolpaths_run(
-                actor=actor, inputs=inputs, raw_request=_request(session.pk, A.TOOLPATHS, **inputs),
-                session_id=str(session.pk), approved_sha256=session.approved_feasibility_sha256,
-            )  # fmt: skip
-            # The stored inputs are the approved ones, so any 409 means the verdict itself moved.
-            _apply_toolpaths_outcome(session, outcome, actor, inputs_changed_verdict=outcome.http_status == 409)
-            session.save()
-            if not outcome.ok:
-                failure = _outcome_problem(outcome, session, actor)
+            try:
+                result = toolpaths_run(
+                    actor=actor, inputs=inputs, raw_request=_request(session.pk, A.TOOLPATHS, **inputs),
+                    session_id=str(session.pk), approved_sha256=session.approved_feasibility_sha256,
+                )  # fmt: skip
+            except ProblemError as problem:
+                # The stored inputs are the approved ones, so a 409 means the verdict itself moved.
+                _apply_toolpaths_refusal(session, problem, actor, verdict_moved=problem.status == 409)
+                session.save()
+                failure = _with_session(problem, session, actor)
+            else:
+                _apply_toolpaths_result(session, result, actor)
+                session.save()
     if failure is not None:
         raise failure
-    return SessionResult(session, run_id=outcome.run_id, toolpaths=outcome)
+    return SessionResult(session, run_id=result.run_id, toolpaths=result)
 
 
-def _apply_toolpaths_outcome(session, outcome: ToolpathsOutcome, actor, *, inputs_changed_verdict: bool) -> None:
-    _transition(session, A.TOOLPATHS, actor, run_id=outcome.run_id)
-    if outcome.ok:
-        _transition(session, A.TOOLPATHS_COMPLETE, actor, run_id=outcome.run_id)
-    elif outcome.http_status == 409 and inputs_changed_verdict:
-        _transition(session, A.TOOLPATHS_BLOCKED, actor, note=outcome.body.get("detail", ""), run_id=outcome.run_id)
-    else:
-        _transition(session, A.TOOLPATHS_FAILED, actor, note=outcome.body.get("detail", ""), run_id=outcome.run_id)
+def _apply_toolpaths_result(session, result: ToolpathsResult, actor) -> None:
+    _transition(session, A.TOOLPATHS, actor, run_id=result.run_id)
+    _transition(session, A.TOOLPATHS_COMPLETE, actor, run_id=result.run_id)
 
 
-def _outcome_problem(outcome: ToolpathsOutcome, session, actor) -> ProblemError:
-    body = {key: value for key, value in outcome.body.items() if key != "type"}
-    return ProblemError(
-        status=body.pop("status"),
-        error=body.pop("error"),
-        title=body.pop("title"),
-        detail=body.pop("detail"),
-        **body,
-        **_session_members(session, actor),
-    )
+def _apply_toolpaths_refusal(session, problem: ProblemError, actor, *, verdict_moved: bool) -> None:
+    run_id = problem.extra["run_id"]
+    _transition(session, A.TOOLPATHS, actor, run_id=run_id)
+    step = A.TOOLPATHS_BLOCKED if problem.status == 409 and verdict_moved else A.TOOLPATHS_FAILED
+    _transition(session, step, actor, note=problem.detail, run_id=run_id)
 
 
-def session_toolpaths_from_request(*, actor, session_id: str, inputs: dict, raw_request: dict) -> ToolpathsOutcome:
+def _with_session(problem: ProblemError, session, actor) -> ProblemError:
+    problem.extra.update(_session_members(session, actor))
+    return problem
+
+
+def session_toolpaths_job(*, actor, session_id: str, inputs: dict, raw_request: dict) -> dict:
     """``POST /api/rmos/toolpaths`` with a ``session_id``: the body's job, held to the session's approval.
 
     The session must be ``approved`` and the body's recomputed ``feasibility_sha256`` must equal the approved
-    one. On success the session goes to ``toolpaths_ready``. On a 409 the session goes to
+    one. On success the session goes to ``toolpaths_ready`` and the toolpaths body is returned with the
+    session's ``session_id``, ``state`` and ``allowed_actions``. On a 409 the session goes to
     ``design_revision_required`` only when its own stored inputs no longer reproduce the approved verdict (the
     registry changed); a body that merely asks for something other than what was approved is refused and
     leaves the session as it was, since the approval itself is still good. A generator failure leaves it
     ``approved``. Side effects: exactly one ``toolpaths`` artifact (BLOCKED when refused: unknown session
-    404, wrong state 409, both raised as ``ProblemError`` after the commit), and events when the state changes.
+    404, wrong state 409), and events when the state changes; every problem is raised after the commit.
     """
     failure = session = None
     with transaction.atomic():
@@ -528,34 +546,134 @@ def session_toolpaths_from_request(*, actor, session_id: str, inputs: dict, raw_
             _check(session, A.TOOLPATHS, actor)
         except ProblemError as refusal:
             _record_refusal(
-                RunKind.TOOLPATHS, refusal, actor=actor, session_id=session_id, session=_found(refusal, session),
-                request=raw_request,
+                A.TOOLPATHS, refusal, actor=actor, session_id=session_id, session=_found(refusal, session),
+                body=raw_request,
             )  # fmt: skip
             failure = refusal
         else:
-            outcome = toolpaths_run(
-                actor=actor, inputs=inputs, raw_request=raw_request, session_id=str(session.pk),
-                approved_sha256=session.approved_feasibility_sha256,
-            )  # fmt: skip
-            if outcome.ok or outcome.http_status == 500:
-                _apply_toolpaths_outcome(session, outcome, actor, inputs_changed_verdict=False)
+            try:
+                result = toolpaths_run(
+                    actor=actor, inputs=inputs, raw_request=raw_request, session_id=str(session.pk),
+                    approved_sha256=session.approved_feasibility_sha256,
+                )  # fmt: skip
+            except ProblemError as problem:
+                if problem.status != 409 or _approval_no_longer_reproducible(session, inputs):
+                    _apply_toolpaths_refusal(session, problem, actor, verdict_moved=True)
+                    session.save()
+                failure = _with_session(problem, session, actor)
+            else:
+                _apply_toolpaths_result(session, result, actor)
                 session.save()
-            elif _approval_no_longer_reproducible(session, outcome):
-                _apply_toolpaths_outcome(session, outcome, actor, inputs_changed_verdict=True)
-                session.save()
-            outcome.body.update(_session_members(session, actor))
     if failure is not None:
         raise failure
-    return outcome
+    return {**result.body, **_session_members(session, actor)}
 
 
-def _approval_no_longer_reproducible(session: WorkflowSession, outcome: ToolpathsOutcome) -> bool:
-    """Whether the session's own inputs, judged now, still give the approved, allowed verdict."""
+def _approval_no_longer_reproducible(session: WorkflowSession, inputs: dict) -> bool:
+    """Whether the session's own inputs, judged now, no longer give the approved, allowed verdict."""
     stored = session.job_inputs()
-    if outcome.evaluation is not None and outcome.evaluation.inputs == stored:
+    if {key: inputs.get(key) for key in stored} == stored:
         return True  # the body was the approved job, so what changed is the registry or the engine
     try:
         evaluation = feasibility_evaluate(inputs=stored)
     except EngineFailure:
         return True
     return not evaluation.allows_toolpaths or evaluation.feasibility_sha256 != session.approved_feasibility_sha256
+
+
+def session_job_check(*, action: str, actor, session_id: str, raw_request: dict) -> str:
+    """A job call (``POST /api/rmos/feasibility``) naming a session: the session must exist and the action's
+    rule (role, state) must allow it now, exactly as for toolpaths: 404 ``SESSION_NOT_FOUND``, 409
+    ``TRANSITION_BLOCKED``, 403, each with a BLOCKED artifact of the job's kind. Returns the session's id."""
+    failure = None
+    with transaction.atomic():
+        session = None
+        try:
+            session = _lock(session_id=session_id)
+            _check(session, action, actor)
+        except ProblemError as refusal:
+            _record_refusal(
+                action, refusal, actor=actor, session_id=session_id, session=_found(refusal, session),
+                body=raw_request,
+            )  # fmt: skip
+            failure = refusal
+    if failure is not None:
+        raise failure
+    return str(session.pk)
+
+
+# --- the one entry for callers: the action table ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action a caller can take: its service, the body it takes (the API's serializer; the pages' forms
+    and the admin's give the same fields) and how the validated body becomes the service's arguments."""
+
+    service: Callable[..., SessionResult]
+    body: type[serializers.Serializer]
+    arguments: Callable[[dict], dict]
+
+
+ACTIONS: dict[str, Action] = {
+    A.DESIGN: Action(session_set_design, DesignBodySerializer, lambda body: {"design": body["design"]}),
+    A.CONTEXT: Action(session_set_context, ContextSerializer, lambda body: {"context": body}),
+    A.FEASIBILITY: Action(session_request_feasibility, EmptyBodySerializer, lambda body: {}),
+    A.APPROVE: Action(session_approve, ApproveBodySerializer, lambda body: body),
+    A.REJECT: Action(session_reject, ReasonBodySerializer, lambda body: {"reason": body["reason"]}),
+    A.REVISE: Action(session_revise, ReasonBodySerializer, lambda body: {"reason": body["reason"]}),
+    A.TOOLPATHS: Action(session_generate_toolpaths, EmptyBodySerializer, lambda body: {}),
+    A.ARCHIVE: Action(session_archive, NoteBodySerializer, lambda body: {"note": body["note"]}),
+}
+
+
+def session_act(
+    action: str, *, actor, body, session_id=None, session=None, serializer: type | None = None
+) -> SessionResult:
+    """Take ``action`` on a session for ``actor``: what the API, the pages and the admin call.
+
+    ``body`` is a ``runs.refusals.Received`` (the API: the body as it arrived, or its text) or a dict (a form's
+    data). In order: the action's role (403 ``PERMISSION_DENIED`` whatever the session), the body (400
+    ``VALIDATION_ERROR`` / ``MALFORMED_REQUEST``, naming the field), then the action's service (which locks the
+    session and checks its state, four eyes and conditions). For the recorded actions (approve, feasibility,
+    toolpaths) a refusal at either of the first two steps leaves an artifact too: BLOCKED for the role, ERROR
+    for the body (the body as received under ``request.body``), its ``run_id`` in the problem. ``serializer``
+    replaces the action's body serializer (the seed's ``POST workflow/approve`` names the session in its body).
+    """
+    spec = ACTIONS[action]
+    given = session.pk if session is not None else session_id
+    received = body if isinstance(body, Received) else Received(data=body)
+    if not action_role_ok(action, actor):
+        problem = _permission_denied(action, "" if given is None else given)
+        if action in RECORDED_KINDS:
+            _record_refusal(action, problem, actor=actor, session_id=given or "", body=received.as_recorded())
+        raise problem
+    data = _validated_body(action, serializer or spec.body, received, actor=actor, session_id=given)
+    data.pop("session_id", None)
+    data.pop("actor", None)  # the seed's approve body may name an actor: the actor is the authenticated user
+    return spec.service(session_id=session_id, session=session, actor=actor, **spec.arguments(data))
+
+
+def _validated_body(action: str, serializer_class, received: Received, *, actor, session_id) -> dict:
+    if received.parsed:
+        serializer = serializer_class(data=received.data)
+        if serializer.is_valid():
+            return dict(serializer.validated_data)
+        error, detail, errors = "VALIDATION_ERROR", "Invalid request.", serializer.errors
+    else:
+        error, detail, errors = "MALFORMED_REQUEST", received.parse_error, None
+    run_id = None
+    if action in RECORDED_KINDS:
+        pk = parse_session_id(session_id)
+        run_id = refusal_record(
+            kind=RECORDED_KINDS[action], actor=actor, status=RunStatus.ERROR, code=error, message=detail,
+            fields=errors, request=_request(session_id or "", action, body=received.as_recorded()),
+            session_id=str(pk) if pk else "",
+        )  # fmt: skip
+    extra = {"errors": errors} if errors is not None else {}
+    if run_id:
+        extra["run_id"] = run_id
+    if errors:
+        detail = first_validation_message(errors)
+    title = "Malformed request body" if error == "MALFORMED_REQUEST" and run_id is None else "Invalid request"
+    raise ProblemError(status=400, error=error, title=title, detail=detail, **extra)

@@ -1,8 +1,18 @@
 from django.urls import path
 
-from workflow.views import ACTION_VIEWS, SeedApproveView, SessionDetailView, SessionEventsView, SessionsView
+from workflow.views import (
+    ACTION_VIEWS,
+    FeasibilityView,
+    SeedApproveView,
+    SessionDetailView,
+    SessionEventsView,
+    SessionsView,
+    ToolpathsView,
+)
 
 urlpatterns = [
+    path("feasibility", FeasibilityView.as_view(), name="feasibility"),
+    path("toolpaths", ToolpathsView.as_view(), name="toolpaths"),
     path("workflow/sessions", SessionsView.as_view(), name="workflow-sessions"),
     path("workflow/sessions/<str:session_id>", SessionDetailView.as_view(), name="workflow-session"),
     path("workflow/sessions/<str:session_id>/events", SessionEventsView.as_view(), name="workflow-session-events"),

@@ -1,25 +1,28 @@
-"""The workflow API: one thin APIView per operation. Validate the body, call one service or selector, answer.
+"""The workflow API and the two job endpoints: one thin APIView per operation. Parse the body, call one
+service or selector, answer.
 
-Reads are open to every RMOS role; each write needs the role of its action (``workflow.enums.ACTION_ROLE``).
-A refused approval, feasibility or toolpaths call by an authenticated user leaves an artifact, as the
-feasibility and toolpaths endpoints do: BLOCKED for a role or a state that refuses, ERROR for a body that does
-not parse or validate.
+Reads are open to every RMOS role. The writes that leave an artifact even when refused (the jobs, and the
+approve, feasibility and toolpaths actions) let every authenticated user through to their service, which
+checks the role (``WorkflowSession.refusal`` for session actions, ``feasibility.services.job_check_role`` for
+jobs) and records the refusal, so that a refusal leaves the same artifact from the API as from the pages.
+The job endpoints live here, not in ``feasibility`` or ``toolpaths``, because a job may name a session
+(``workflow.jobs``).
 """
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from feasibility.services import storable
-from rmos_site.core.problems import ProblemError, first_validation_message
-from rmos_site.core.roles import HasRole
-from runs.enums import RunKind, RunStatus
-from runs.services import run_record
-from workflow import selectors, services
+from feasibility.serializers import FeasibilityResponseSerializer, JobRequestSerializer
+from rmos_site.core.enums import Role
+from rmos_site.core.idempotency import KEY_PARAMETER, idempotent
+from rmos_site.core.roles import HasRole, PostCheckedByService
+from runs.refusals import Received
+from toolpaths.serializers import ToolpathsResponseSerializer
+from workflow import jobs, selectors, services
 from workflow.enums import ACTION_ROLE, SessionAction
-from workflow.selectors import parse_session_id
 from workflow.serializers import (
     ApproveBodySerializer,
     ContextSerializer,
@@ -54,6 +57,14 @@ COMMON_ERRORS = {
     404: _problem("SESSION_NOT_FOUND: unknown or malformed session id."),
     409: _problem("TRANSITION_BLOCKED: not allowed in the current state; names `state` and `allowed_actions`."),
 }
+
+
+def _received(request) -> Received:
+    """The body as it arrived: parsed JSON, or its text and the parser's complaint. The services validate it."""
+    try:
+        return Received(data=request.data)
+    except ParseError as exc:
+        return Received.unparseable(request.body, str(exc.detail))
 
 
 def _validated(serializer_class, request) -> dict:
@@ -130,86 +141,24 @@ class SessionEventsView(APIView):
 
 
 class _ActionView(APIView):
-    """One session action: validate the body with ``body_serializer``, call ``perform``, answer the session.
+    """One session action: pass the body as received to ``services.session_act``, answer the session.
 
-    Subclasses name the action, its body and its service call, and carry their schema. The role comes from the
-    action. For the recorded kinds (approval, feasibility, toolpaths), every refused call by an authenticated
-    user leaves an artifact, as the job endpoints do: a role refusal a BLOCKED one (before the 403), a body
-    that does not parse or validate an ERROR one (its ``run_id`` in the 400).
+    Subclasses name the action and carry their schema. Who may, what the body must be and what a refusal
+    leaves on the ledger are the service's: every authenticated user gets that far.
     """
 
     action: str = ""
-    recorded_kind: str = ""  # approval / feasibility / toolpaths: calls that leave an artifact even when refused
-    body_serializer: type = EmptyBodySerializer
 
     def get_permissions(self):
-        return [HasRole.of(ACTION_ROLE[self.action])()]
-
-    def permission_denied(self, request, message=None, code=None):
-        if self.recorded_kind and request.user and request.user.is_authenticated:
-            self._record(
-                request,
-                status=RunStatus.BLOCKED,
-                error={"code": "PERMISSION_DENIED", "message": f"Only the {ACTION_ROLE[self.action]} role may."},
-            )
-        super().permission_denied(request, message=message, code=code)
+        return [PostCheckedByService.of(ACTION_ROLE[self.action])()]
 
     def post(self, request, session_id: str):
-        result = self.perform(session_id, request.user, self.validated_body(request))
+        result = services.session_act(self.action, session_id=session_id, actor=request.user, body=_received(request))
         return Response(self.answer(result, request))
-
-    def perform(self, session_id: str, actor, body: dict) -> services.SessionResult:
-        raise NotImplementedError
 
     def answer(self, result: services.SessionResult, request) -> dict:
         body = _body(result, request)
-        return {**body, "run_id": result.run_id} if self.recorded_kind else body
-
-    def received(self, raw) -> None:
-        """Called with the parsed body before it is validated (recorded kinds)."""
-
-    def validated_body(self, request) -> dict:
-        if not self.recorded_kind:
-            return _validated(self.body_serializer, request)
-        try:
-            raw = request.data
-        except ParseError as exc:
-            body = request.body.decode("utf-8", errors="replace")[:2000]
-            self._refuse_body(request, {"unparseable_body": body}, "MALFORMED_REQUEST", str(exc.detail))
-        self.received(raw)
-        try:
-            return _validated(self.body_serializer, request)
-        except ValidationError as exc:
-            self._refuse_body(request, raw, "VALIDATION_ERROR", "Invalid request.", errors=exc.detail)
-
-    def _refuse_body(self, request, raw, error: str, detail: str, errors=None):
-        fields = {"fields": errors} if errors else {}
-        run_id = self._record(
-            request,
-            status=RunStatus.ERROR,
-            body=raw,
-            error=storable({"code": error, "message": detail, **fields}),
-        )
-        extra = {"errors": errors} if errors is not None else {}
-        if errors:
-            detail = first_validation_message(errors)
-        raise ProblemError(status=400, error=error, title="Invalid request", detail=detail, run_id=run_id, **extra)
-
-    def _record(self, request, *, status: str, error: dict, body=None) -> str:
-        given = self.kwargs.get("session_id", "")
-        pk = parse_session_id(given)
-        recorded = {"session_id": str(given)[:100], "action": self.action}
-        if body is not None:
-            recorded["body"] = body
-        artifact = run_record(
-            kind=self.recorded_kind,
-            status=status,
-            actor=request.user,
-            request=storable(recorded),
-            session_id=str(pk) if pk else "",
-            errors=[error],
-        )
-        return artifact.run_id
+        return {**body, "run_id": result.run_id} if self.action in services.RECORDED_KINDS else body
 
 
 _ROUTINE = {200: SessionSerializer, **COMMON_ERRORS}
@@ -231,10 +180,6 @@ _JOB_400 = _APPROVAL_ERRORS[400]
 )
 class SessionDesignView(_ActionView):
     action = SessionAction.DESIGN
-    body_serializer = DesignBodySerializer
-
-    def perform(self, session_id, actor, body):
-        return services.session_set_design(session_id=session_id, actor=actor, design=body["design"])
 
 
 @extend_schema_view(
@@ -244,10 +189,6 @@ class SessionDesignView(_ActionView):
 )
 class SessionContextView(_ActionView):
     action = SessionAction.CONTEXT
-    body_serializer = ContextSerializer
-
-    def perform(self, session_id, actor, body):
-        return services.session_set_context(session_id=session_id, actor=actor, context=body)
 
 
 @extend_schema_view(
@@ -265,10 +206,6 @@ class SessionContextView(_ActionView):
 )
 class SessionFeasibilityView(_ActionView):
     action = SessionAction.FEASIBILITY
-    recorded_kind = RunKind.FEASIBILITY
-
-    def perform(self, session_id, actor, body):
-        return services.session_request_feasibility(session_id=session_id, actor=actor)
 
 
 @extend_schema_view(
@@ -281,11 +218,6 @@ class SessionFeasibilityView(_ActionView):
 )
 class SessionApproveView(_ActionView):
     action = SessionAction.APPROVE
-    recorded_kind = RunKind.APPROVAL
-    body_serializer = ApproveBodySerializer
-
-    def perform(self, session_id, actor, body):
-        return services.session_approve(session_id=session_id, actor=actor, **body)
 
 
 @extend_schema_view(
@@ -299,18 +231,17 @@ class SessionApproveView(_ActionView):
 class SeedApproveView(SessionApproveView):
     """The seed's ``POST workflow/approve`` with ``{session_id, note}``: the same rules as ``.../approve``."""
 
-    body_serializer = SeedApproveBodySerializer
-
-    def received(self, raw) -> None:
-        # The session is named in the body here: a body refused for another reason is recorded against it.
-        if isinstance(raw, dict) and isinstance(raw.get("session_id"), str):
-            self.kwargs["session_id"] = raw["session_id"]
-
     def post(self, request):
-        body = self.validated_body(request)
-        session_id = body.pop("session_id")
-        self.kwargs["session_id"] = session_id
-        result = self.perform(session_id, request.user, body)
+        body = _received(request)
+        # The session is named in the body here: a body refused for another reason is recorded against it.
+        named = body.data.get("session_id") if body.parsed and isinstance(body.data, dict) else None
+        result = services.session_act(
+            self.action,
+            session_id=named if isinstance(named, str) else "",
+            actor=request.user,
+            body=body,
+            serializer=SeedApproveBodySerializer,
+        )
         return Response(
             {**self.answer(result, request), "approved": True, "message": "Session approved for toolpath generation."}
         )
@@ -323,10 +254,6 @@ class SeedApproveView(SessionApproveView):
 )
 class SessionRejectView(_ActionView):
     action = SessionAction.REJECT
-    body_serializer = ReasonBodySerializer
-
-    def perform(self, session_id, actor, body):
-        return services.session_reject(session_id=session_id, actor=actor, reason=body["reason"])
 
 
 @extend_schema_view(
@@ -336,10 +263,6 @@ class SessionRejectView(_ActionView):
 )
 class SessionReviseView(_ActionView):
     action = SessionAction.REVISE
-    body_serializer = ReasonBodySerializer
-
-    def perform(self, session_id, actor, body):
-        return services.session_revise(session_id=session_id, actor=actor, reason=body["reason"])
 
 
 @extend_schema_view(
@@ -361,10 +284,6 @@ class SessionReviseView(_ActionView):
 )
 class SessionToolpathsView(_ActionView):
     action = SessionAction.TOOLPATHS
-    recorded_kind = RunKind.TOOLPATHS
-
-    def perform(self, session_id, actor, body):
-        return services.session_generate_toolpaths(session_id=session_id, actor=actor)
 
     def answer(self, result, request):
         return {**super().answer(result, request), "toolpaths": result.toolpaths.body}
@@ -377,10 +296,6 @@ class SessionToolpathsView(_ActionView):
 )
 class SessionArchiveView(_ActionView):
     action = SessionAction.ARCHIVE
-    body_serializer = NoteBodySerializer
-
-    def perform(self, session_id, actor, body):
-        return services.session_archive(session_id=session_id, actor=actor, note=body["note"])
 
 
 ACTION_VIEWS: dict[str, type[_ActionView]] = {
@@ -396,3 +311,69 @@ ACTION_VIEWS: dict[str, type[_ActionView]] = {
         SessionArchiveView,
     )
 }
+
+# Every action of the one action table has its endpoint.
+assert set(ACTION_VIEWS) == set(services.ACTIONS), "workflow.services.ACTIONS and ACTION_VIEWS disagree"
+
+
+# --- the two job endpoints -------------------------------------------------------------------------------
+
+# The refusals both job endpoints share.
+JOB_ERRORS = {
+    400: _problem(
+        "VALIDATION_ERROR / MALFORMED_REQUEST (an ERROR artifact, see `run_id`), or INVALID_IDEMPOTENCY_KEY."
+    ),
+    401: _problem("NOT_AUTHENTICATED."),
+    403: _problem("PERMISSION_DENIED: only operators run jobs (a BLOCKED artifact is written)."),
+    404: _problem("SESSION_NOT_FOUND: the `session_id` names no session (a BLOCKED artifact is written)."),
+    413: _problem("PAYLOAD_TOO_LARGE."),
+    422: _problem("IDEMPOTENCY_KEY_REUSED: this Idempotency-Key was used with another body."),
+    503: _problem("DATABASE_UNAVAILABLE: nothing was recorded; retry, with the same Idempotency-Key."),
+}
+
+
+class FeasibilityView(APIView):
+    """``POST feasibility``: every authenticated call leaves an artifact; the service checks the role."""
+
+    permission_classes = [PostCheckedByService.of(Role.OPERATOR)]
+
+    @extend_schema(
+        request=JobRequestSerializer,
+        parameters=[KEY_PARAMETER],
+        responses={
+            200: FeasibilityResponseSerializer,
+            **JOB_ERRORS,
+            409: _problem("TRANSITION_BLOCKED: the `session_id` names a session not ready for feasibility."),
+            500: _problem("FEASIBILITY_ERROR: the engine failed; `run_id` names the ERROR artifact."),
+        },
+        operation_id="feasibility_create",
+        tags=["feasibility"],
+    )
+    @idempotent("feasibility")
+    def post(self, request):
+        return Response(jobs.feasibility_job(actor=request.user, body=_received(request)))
+
+
+class ToolpathsView(APIView):
+    """``POST toolpaths``: every authenticated call leaves an artifact; the service checks the role."""
+
+    permission_classes = [PostCheckedByService.of(Role.OPERATOR)]
+
+    @extend_schema(
+        request=JobRequestSerializer,
+        parameters=[KEY_PARAMETER],
+        responses={
+            200: ToolpathsResponseSerializer,
+            **JOB_ERRORS,
+            409: OpenApiResponse(
+                description="SAFETY_BLOCKED: the server's verdict does not allow toolpaths; with a `session_id`, "
+                "also TRANSITION_BLOCKED (the session is not approved)."
+            ),
+            500: OpenApiResponse(description="TOOLPATHS_ERROR: generation or verification failed; see run_id."),
+        },
+        operation_id="toolpaths_create",
+        tags=["toolpaths"],
+    )
+    @idempotent("toolpaths")
+    def post(self, request):
+        return Response(jobs.toolpaths_job(actor=request.user, body=_received(request)))

@@ -15,7 +15,8 @@ Rules (``docs/api.md``):
   the artifact they name exists, and running the request again would only write a second refusal.
 - A 5xx is not stored, so that a retry can succeed once the engine or the database is back; the ``ERROR``
   artifact a 500 names is kept. A database error (503) rolls back everything the request wrote.
-- Authentication and role checks run before this layer: a 401 or 403 is never stored.
+- A 401 or 403 is never stored: authentication runs before this layer, and a role refusal (which the
+  services check, inside it) answers who asked rather than what was sent, so a role granted later counts.
 - Concurrent duplicates queue: the first inserts the key row (``ON CONFLICT DO NOTHING`` on the unique
   constraint) and holds it until it commits; the second's insert waits for that commit, then it reads and
   replays the stored answer under ``SELECT ... FOR UPDATE``.
@@ -57,7 +58,7 @@ def idempotent(endpoint: str):
     Without the header the handler runs as before. With it, the handler runs inside one transaction with the
     key row; its exceptions are turned into responses there (``view.handle_exception``), so that an artifact
     a refusal names is committed together with the stored refusal. Side effects: one ``IdempotencyRecord``
-    per new (user, endpoint, key) answered below 500.
+    per new (user, endpoint, key) answered below 500, except 403.
     """
 
     def decorator(handler):
@@ -85,7 +86,9 @@ def idempotent(endpoint: str):
                     raise  # the transaction is lost; the handler answers 503/500 and nothing is kept
                 except Exception as exc:
                     response = view.handle_exception(exc)
-                if response.status_code >= 500 or not isinstance(response, Response):
+                # A 403 answers who asked, not what was sent (the services check the role): a role granted
+                # later must take effect on a retry, so it is never replayed.
+                if response.status_code >= 500 or response.status_code == 403 or not isinstance(response, Response):
                     record.delete()
                 else:
                     _store(record, response)

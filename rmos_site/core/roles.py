@@ -112,6 +112,18 @@ class HasRole(BasePermission):
         return bool(user_roles(request.user) & self.roles)
 
 
+class PostCheckedByService(HasRole):
+    """For endpoints whose service checks the role itself (the jobs and the session actions): a POST by any
+    authenticated user reaches the service, which refuses it there and, for the recorded kinds, leaves the
+    same artifact as from the pages. Any other method needs one of ``roles`` here (so the role that may POST
+    sees 405, the others 403, and a refused read writes nothing)."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method == "POST":
+            return bool(request.user and request.user.is_authenticated)
+        return super().has_permission(request, view)
+
+
 class HasAnyRole(HasRole):
     """The default: any RMOS role may read. Users without a role get 403."""
 

@@ -1,5 +1,6 @@
 """``/runs``, ``/runs/<run_id>``, ``/runs/diff`` and the "Run a job" form: the ledger, read through the same
-selectors as the API (``runs.selectors``), and toolpath jobs through the same service (``toolpaths_run``)."""
+selectors as the API (``runs.selectors``), and toolpath jobs through the same service as the API
+(``workflow.jobs.toolpaths_job``), which checks the role and records every outcome."""
 
 from django.contrib import messages
 from django.http import HttpResponseRedirect
@@ -8,17 +9,18 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from feasibility.serializers import JobRequestSerializer
+from feasibility.services import job_check_role
 from rmos_site.core.enums import Role
 from rmos_site.core.problems import ProblemError, first_validation_message
 from rmos_site.core.roles import user_roles
 from rmos_site.pages import present, queries
-from rmos_site.pages.common import back, form_post, form_refused, page, problem_page
+from rmos_site.pages.common import back, form_post, form_refused, page, problem_page, refused
 from rmos_site.pages.forms import RunJobForm
 from runs import selectors
 from runs.enums import RISK_LEVEL_CHOICES, RunKind, RunStatus
+from runs.refusals import Received
 from runs.serializers import RunListQuerySerializer, query_input
-from runs.services import run_record
-from toolpaths.services import toolpaths_run
+from workflow.jobs import toolpaths_job
 
 CHOICE_FILTERS = (
     ("status", "Status", RunStatus.choices),
@@ -146,21 +148,15 @@ def run_diff(request):
     return render(request, "pages/diff.html", context)
 
 
-JOB_REFUSED = "Only operators may run jobs."
-
-
 @form_post
 def run_job(request):
-    """The "Run a job" form: the toolpaths endpoint's work through ``toolpaths_run``; lands on the new run."""
-    if Role.OPERATOR not in user_roles(request.user):
-        # As at the API, a refused toolpaths request by an authenticated user leaves its BLOCKED artifact.
-        artifact = run_record(
-            kind=RunKind.TOOLPATHS, status=RunStatus.BLOCKED, actor=request.user, request=None,
-            errors=[{"code": "PERMISSION_DENIED", "message": JOB_REFUSED}],
-        )  # fmt: skip
-        problem = ProblemError(
-            status=403, error="PERMISSION_DENIED", title="Permission denied", detail=JOB_REFUSED, run_id=artifact.run_id
-        )
+    """The "Run a job" form: the toolpaths endpoint's work through the same service; lands on the new run.
+
+    The role comes first, as at the API (a refused call by an authenticated user leaves its BLOCKED artifact,
+    the same one); then the form, whose errors are a message and write nothing."""
+    try:
+        job_check_role(kind=RunKind.TOOLPATHS, actor=request.user)
+    except ProblemError as problem:
         return problem_page(request, problem)
     origin = back(request, reverse("home"))
     form = RunJobForm(request.POST)
@@ -172,11 +168,16 @@ def run_job(request):
     if not job.is_valid():
         messages.error(request, first_validation_message(job.errors))
         return redirect(origin)
-    outcome = toolpaths_run(actor=request.user, inputs=dict(job.validated_data), raw_request=raw)
-    if outcome.ok:
-        messages.success(request, f"Run OK: verified G-code generated ({outcome.run_id}).")
-    elif outcome.http_status == 409:
-        messages.warning(request, f"Blocked by the server's safety policy: {outcome.body['detail']}")
-    else:
-        messages.error(request, f"Toolpath generation failed: {outcome.body['detail']}")
-    return redirect("run-page", run_id=outcome.run_id)
+    try:
+        body = toolpaths_job(actor=request.user, body=Received(data=raw))
+    except ProblemError as problem:
+        if problem.error == "SAFETY_BLOCKED":
+            messages.warning(request, f"Blocked by the server's safety policy: {problem.detail}")
+        elif "run_id" in problem.extra and problem.status >= 500:
+            messages.error(request, f"Toolpath generation failed: {problem.detail}")
+        else:
+            refused(request, problem)
+        run_id = problem.extra.get("run_id")
+        return redirect("run-page", run_id=run_id) if run_id else redirect(origin)
+    messages.success(request, f"Run OK: verified G-code generated ({body['run_id']}).")
+    return redirect("run-page", run_id=body["run_id"])

@@ -23,7 +23,6 @@ from rmos_site.pages.forms import (
 )
 from workflow import selectors, services
 from workflow.enums import SessionAction, SessionMode, SessionState
-from workflow.models import CONTEXT_KEYS
 from workflow.serializers import SessionListQuerySerializer
 
 A = SessionAction
@@ -39,27 +38,18 @@ ACTION_HELP = {
     A.TOOLPATHS: "Recomputes the verdict; only if it still matches the approval is verified G-code generated.",
     A.ARCHIVE: "Files the session away; nothing more can be done with it.",
 }
-# Per action: its form, how it calls the service, the button's look, and what the page says on success.
+# Per action: its form (whose fields are the API's body for the action), the button's look, and what the page
+# says on success. The call itself is the one the API and the admin make: ``services.session_act``.
 ACTIONS = {
-    A.DESIGN: (DesignForm, lambda s, u, d: services.session_set_design(session=s, actor=u, design=d["design"]),
-               "primary", "Design saved."),
-    A.CONTEXT: (ContextForm, lambda s, u, d: services.session_set_context(
-                    session=s, actor=u, context={key: d[key] for key in CONTEXT_KEYS}),
-                "primary", "Context saved."),
-    A.FEASIBILITY: (EmptyForm, lambda s, u, d: services.session_request_feasibility(session=s, actor=u),
-                    "primary", "Feasibility computed."),
-    A.APPROVE: (ApproveForm, lambda s, u, d: services.session_approve(
-                    session=s, actor=u, note=d["note"], feasibility_sha256=d["feasibility_sha256"]),
-                "primary", "Approved: toolpaths may now be generated."),
-    A.REJECT: (ReasonForm, lambda s, u, d: services.session_reject(session=s, actor=u, reason=d["reason"]),
-               "danger", "Rejected."),
-    A.REVISE: (ReasonForm, lambda s, u, d: services.session_revise(session=s, actor=u, reason=d["reason"]),
-               "secondary", "Sent back for revision."),
-    A.TOOLPATHS: (EmptyForm, lambda s, u, d: services.session_generate_toolpaths(session=s, actor=u),
-                  "primary", "Toolpaths generated."),
-    A.ARCHIVE: (NoteForm, lambda s, u, d: services.session_archive(session=s, actor=u, note=d["note"]),
-                "secondary", "Archived."),
-}  # fmt: skip
+    A.DESIGN: (DesignForm, "primary", "Design saved."),
+    A.CONTEXT: (ContextForm, "primary", "Context saved."),
+    A.FEASIBILITY: (EmptyForm, "primary", "Feasibility computed."),
+    A.APPROVE: (ApproveForm, "primary", "Approved: toolpaths may now be generated."),
+    A.REJECT: (ReasonForm, "danger", "Rejected."),
+    A.REVISE: (ReasonForm, "secondary", "Sent back for revision."),
+    A.TOOLPATHS: (EmptyForm, "primary", "Toolpaths generated."),
+    A.ARCHIVE: (NoteForm, "secondary", "Archived."),
+}
 STATE_LABELS = dict(SessionState.choices)
 MODE_LABELS = dict(SessionMode.choices)
 ACTION_LABELS = dict(SessionAction.choices)
@@ -116,7 +106,7 @@ def _row(session) -> dict:
 
 
 def _action_form(session, action: str, registry) -> dict:
-    form_class, _, look, _ = ACTIONS[action]
+    form_class, look, _ = ACTIONS[action]
     initial = {}
     if action == A.DESIGN:
         initial = {"design": session.design or EXAMPLE_DESIGN}
@@ -177,18 +167,24 @@ def session_create(request):
     return redirect("session-page", session_id=result.session.pk)
 
 
+def _body(form) -> dict:
+    """The form's fields as the API's body for the action (blank optional fields left out, as a client
+    would), so the service sees, and records, the same body from either."""
+    return {name: value for name, value in form.cleaned_data.items() if value not in ("", None)}
+
+
 @form_post
 def session_action(request, session_id: str, action: str):
     if action not in ACTIONS:
         raise ProblemError(status=404, error="NOT_FOUND", title="Not found", detail=f"No session action {action!r}.")
     session = selectors.session_get(session_id)
-    form_class, call, _, done = ACTIONS[action]
+    form_class, _, done = ACTIONS[action]
     form = form_class(request.POST)
     if not form.is_valid():
         form_refused(request, form)
         return redirect("session-page", session_id=session.pk)
     try:
-        result = call(session, request.user, form.cleaned_data)
+        result = services.session_act(action, session=session, actor=request.user, body=_body(form))
     except ProblemError as problem:
         refused(request, problem)
         return redirect("session-page", session_id=session.pk)

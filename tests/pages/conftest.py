@@ -6,12 +6,14 @@ import re
 import pytest
 from django.test import Client
 
-from feasibility.serializers import JobRequestSerializer
 from rmos_site.core.enums import Role
+from rmos_site.core.problems import ProblemError
 from rmos_site.core.roles import grant_role
+from runs.models import RunArtifact
+from runs.refusals import Received
 from tests.runs.factories import record
 from tests.workflow.conftest import CONTEXT, RING, drive
-from toolpaths.services import toolpaths_run
+from workflow.jobs import toolpaths_job
 
 __all__ = ["CONTEXT", "RING", "drive", "job", "page_client", "record", "visible"]
 
@@ -63,11 +65,13 @@ def anon_page(db):
 
 
 def job(actor, **changes):
-    """A toolpaths run through the service the pages and the API call; returns its outcome."""
-    raw = {**JOB, **changes}
-    serializer = JobRequestSerializer(data=raw)
-    serializer.is_valid(raise_exception=True)
-    return toolpaths_run(actor=actor, inputs=dict(serializer.validated_data), raw_request=raw)
+    """A toolpaths run through the service the pages and the API call; returns its artifact, whatever the
+    outcome (a blocked or failed run is raised as the problem that names it)."""
+    try:
+        run_id = toolpaths_job(actor=actor, body=Received(data={**JOB, **changes}))["run_id"]
+    except ProblemError as problem:
+        run_id = problem.extra["run_id"]
+    return RunArtifact.objects.get(run_id=run_id)
 
 
 def visible(response) -> str:
