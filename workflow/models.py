@@ -179,6 +179,11 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
         for name in ("_shapers", *SHAPER_ANNOTATIONS):
             self.__dict__.pop(name, None)
 
+    def refresh_from_db(self, *args, **kwargs):
+        # Reloaded fields may come with new events: who shaped the job is read again when next asked.
+        self.forget_shapers()
+        super().refresh_from_db(*args, **kwargs)
+
     def refusal(self, action: str, user) -> str | None:
         """Who may take ``action`` on this session: None when ``user`` may, else why not, as the problem code.
 
