@@ -1,6 +1,10 @@
 """Every state change of a workflow session has its home here: one function per action, and ``session_act``,
 the one entry the API, the pages and the admin call (``ACTIONS``, the one action table).
 
+Long module: it is the one home of every session change (eight actions, the jobs' session branch and the
+action table), which share the lock, the check and the refusal record kept private here; split, those would
+have to become public and could be called around the lock.
+
 Each action runs ``transaction.atomic()`` -> ``select_for_update()`` on the session -> role, state, four-eyes
 and condition checks (``_check``; who may is ``WorkflowSession.refusal``) -> the django-fsm transition(s) -> one
 ``TransitionEvent`` per transition -> ``save()``. Nothing else changes a session.
