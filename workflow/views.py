@@ -53,7 +53,7 @@ def _problem(description: str) -> OpenApiResponse:
 COMMON_ERRORS = {
     400: _problem("VALIDATION_ERROR / MALFORMED_REQUEST: malformed JSON, unknown fields or wrong types."),
     401: _problem("NOT_AUTHENTICATED."),
-    403: _problem("PERMISSION_DENIED (role) or FOUR_EYES_REQUIRED (an approver's own session)."),
+    403: _problem("PERMISSION_DENIED (role) or FOUR_EYES_REQUIRED (a session the approver created or shaped)."),
     404: _problem("SESSION_NOT_FOUND: unknown or malformed session id."),
     409: _problem("TRANSITION_BLOCKED: not allowed in the current state; names `state` and `allowed_actions`."),
 }
