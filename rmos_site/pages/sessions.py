@@ -50,6 +50,8 @@ ACTIONS = {
     A.TOOLPATHS: (EmptyForm, "primary", "Toolpaths generated."),
     A.ARCHIVE: (NoteForm, "secondary", "Archived."),
 }
+# A form, and its help, for every action of the one table (and none other).
+assert set(ACTIONS) == set(ACTION_HELP) == set(services.ACTIONS), "the pages and workflow.services.ACTIONS disagree"
 STATE_LABELS = dict(SessionState.choices)
 MODE_LABELS = dict(SessionMode.choices)
 ACTION_LABELS = dict(SessionAction.choices)
