@@ -3,9 +3,11 @@ or context, or ran its current feasibility may approve, reject or revise it. One
 (``WorkflowSession.refusal``) answers the API, the pages and the admin."""
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from rmos_site.core.enums import Role
-from rmos_site.core.roles import grant_role
+from rmos_site.core.roles import STAFF_ROLES, grant_role
 from runs.models import RunArtifact
 from tests.conftest import client_for
 from tests.pages.conftest import page_client, visible
@@ -108,3 +110,17 @@ def test_the_list_answers_each_sessions_decisions_by_the_widened_rule(db, operat
         _judged(operator, design_by=shaper, context_by=operator, feasibility_by=operator)
     response = client_for(shaper).get("/api/rmos/workflow/sessions")
     assert [item["allowed_actions"] for item in response.json()["items"]] == [["archive"]] * 3
+
+
+def test_the_admin_offers_no_decision_to_whoever_shaped_the_job_and_refuses_one(db, operator, shaper):
+    assert Role.APPROVER in STAFF_ROLES  # grant_role made the shaper staff
+    session = _judged(operator, design_by=operator, context_by=shaper, feasibility_by=operator)
+    desk = Client()
+    desk.force_login(shaper)
+    decide = reverse("admin:workflow_workflowsession_decide", args=[session.pk, "reject"])
+    page = desk.get(reverse("admin:workflow_workflowsession_change", args=[session.pk]))
+    assert page.status_code == 200
+    assert decide not in page.content.decode()
+    response = desk.post(decide, {"text": "mine"}, follow=True)
+    assert "whose design, context or feasibility they set" in response.content.decode()
+    assert WorkflowSession.objects.get(pk=session.pk).state == "feasibility_ready"

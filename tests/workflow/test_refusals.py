@@ -126,3 +126,12 @@ def test_feasibility_naming_a_session_by_a_non_operator_is_403_before_the_sessio
     response = _feasibility(approver, "00000000-0000-4000-8000-000000000000")
     assert (response.status_code, response.json()["error"]) == (403, "PERMISSION_DENIED")
     assert RunArtifact.objects.get().errors[0]["code"] == "PERMISSION_DENIED"
+
+
+@pytest.mark.parametrize("path", [FEASIBILITY, "/api/rmos/toolpaths"])
+def test_a_refused_read_of_a_job_endpoint_writes_nothing(approver, outsider, operator, path):
+    """Only a POST reaches the service that records; another method is answered by the role check alone."""
+    assert client_for(approver).get(path).status_code == 403
+    assert client_for(outsider).get(path).status_code == 403
+    assert client_for(operator).get(path).status_code == 405
+    assert not RunArtifact.objects.exists()
