@@ -46,7 +46,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -68,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who changes users and roles: the guard and the role events of rmos_site/core/userguard.py read it.
+    "rmos_site.core.userguard.ActingUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "feasibility.middleware.RegistryHistoryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -29,6 +29,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
         "feasibility.view_machine",
     ],
     Role.AUDITOR: [
+        "rmos_site.view_roleevent",
         "runs.view_runartifact",
         "workflow.view_workflowsession",
         "workflow.view_transitionevent",
@@ -41,9 +42,10 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
         "auth.add_user",
         "auth.change_user",
         "auth.view_group",
-        "authtoken.view_token",
-        "authtoken.add_token",
-        "authtoken.delete_token",
+        # Tokens: see who has one and revoke it; never read one (only hashes are stored) nor issue one.
+        "rmos_site.view_apitoken",
+        "rmos_site.delete_apitoken",
+        "rmos_site.view_roleevent",
         "runs.view_runartifact",
         "workflow.view_workflowsession",
         "workflow.view_transitionevent",

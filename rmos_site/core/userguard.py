@@ -1,0 +1,223 @@
+"""Who may change users and roles, enforced below the forms, and the record of every role change.
+
+The contract lets the ``admin`` role create users and give them the roles operator, approver and auditor;
+never superuser or staff rights, never its own roles, never the ``admin`` role, never another user's password.
+The admin's forms (``rmos_site/admin.py``) offer only that, but a form is one path among many, so the rule
+lives here too, on the model signals every path goes through: ``pre_save`` of a user and ``m2m_changed`` of
+its groups and permissions refuse with ``PermissionDenied`` (a 403; the admin's transaction rolls back) when the
+acting user may not make the change.
+
+The acting user is the request's user (``ActingUserMiddleware``, read lazily, so requests that change no user
+pay nothing) or whoever ``acting_as`` names; outside both (a shell, a migration, ``rmos_token``) nobody is
+acting and nothing is refused: whoever runs those holds the server's own credentials already. Superusers may
+do anything.
+
+Every change of a user's RMOS role groups that goes through, in the admin, a command or a shell, appends a
+``RoleEvent`` (who, whom, which role, added or removed, when). Raw SQL on the membership
+table bypasses the signals, as it bypasses every model rule; the database owner is trusted for that
+(``docs/security.md``).
+"""
+
+import contextlib
+import contextvars
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db.models.signals import m2m_changed, pre_delete, pre_save
+
+from rmos_site.core.enums import Role
+from rmos_site.core.models import RoleChange, RoleEvent
+from rmos_site.core.roles import STAFF_ROLES
+
+# The roles an admin who is not a superuser may give and take. Not its own: "admin" is for superusers.
+ASSIGNABLE_ROLES = frozenset({Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
+_ROLE_NAMES = frozenset(role.value for role in Role)
+
+
+@dataclass(frozen=True)
+class _Acting:
+    request: object = None
+    user: object = None
+    via: str = ""
+
+    def resolve(self):
+        """The acting user if one is logged in, else None."""
+        user = self.user if self.request is None else getattr(self.request, "user", None)
+        return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+_acting: contextvars.ContextVar[_Acting | None] = contextvars.ContextVar("rmos_acting", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(user, *, via: str):
+    """Attribute (and check) the user and role changes made inside the block to ``user`` (None: nobody in
+    particular, as for a command), recorded as made ``via`` that path."""
+    token = _acting.set(_Acting(user=user, via=via))
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
+class ActingUserMiddleware:
+    """Makes the request's user the acting user for whatever the request changes (after authentication)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        via = "admin" if request.path.startswith("/admin/") else "web"
+        token = _acting.set(_Acting(request=request, via=via))
+        try:
+            return self.get_response(request)
+        finally:
+            _acting.reset(token)
+
+
+def _restricted_actor():
+    """The acting user when the rules apply to them (logged in, not a superuser), else None."""
+    acting = _acting.get()
+    user = acting.resolve() if acting is not None else None
+    return None if user is None or user.is_superuser else user
+
+
+def _refuse(message: str):
+    raise PermissionDenied(message)
+
+
+# --- users: superuser, staff, passwords ----------------------------------------------------------------
+
+
+def guard_user_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    actor = _restricted_actor()
+    if actor is None or raw:
+        return
+    guarded = {"is_superuser", "is_staff", "password"}
+    if update_fields is not None and not guarded & set(update_fields):
+        return
+    if instance._state.adding or instance.pk is None:
+        if instance.is_superuser or instance.is_staff:
+            _refuse("Only a superuser may give superuser or staff rights.")
+        return
+    stored = type(instance)._base_manager.filter(pk=instance.pk).values(*guarded).first()
+    if stored is None:
+        return
+    if stored["is_superuser"]:
+        _refuse("Only a superuser may change a superuser.")
+    if instance.is_superuser != stored["is_superuser"] or instance.is_staff != stored["is_staff"]:
+        _refuse("Only a superuser may give or take superuser or staff rights.")
+    if instance.password != stored["password"] and instance.pk != actor.pk:
+        _refuse("Only a superuser may set another user's password.")
+
+
+# --- roles: the groups (and model permissions) of a user -------------------------------------------------
+
+
+def _groups_in_change(instance, action: str, reverse: bool, pk_set) -> tuple[list, list]:
+    """(users, groups) a groups change touches; for ``pre_clear`` the current members."""
+    if reverse:  # group.user_set.add(...): instance is the group
+        groups = [instance]
+        if action == "pre_clear":
+            users = list(instance.user_set.all())
+        else:
+            users = list(get_user_model()._base_manager.filter(pk__in=pk_set or ()))
+        return users, groups
+    users = [instance]
+    groups = list(instance.groups.all()) if action == "pre_clear" else list(Group.objects.filter(pk__in=pk_set or ()))
+    return users, groups
+
+
+def guard_groups_change(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in ("pre_add", "pre_remove", "pre_clear"):
+        return
+    actor = _restricted_actor()
+    if actor is None:
+        return
+    users, groups = _groups_in_change(instance, action, reverse, pk_set)
+    if any(user.pk == actor.pk for user in users):
+        _refuse("You may not change your own roles.")
+    if any(user.is_superuser for user in users):
+        _refuse("Only a superuser may change a superuser's roles.")
+    forbidden = sorted(group.name for group in groups if group.name not in ASSIGNABLE_ROLES)
+    if forbidden:
+        _refuse(f"Only a superuser may give or take the role {forbidden[0]}.")
+
+
+def guard_permissions_change(sender, instance, action, **kwargs):
+    if action in ("pre_add", "pre_remove", "pre_clear") and _restricted_actor() is not None:
+        _refuse("Only a superuser may give or take model permissions; give roles instead.")
+
+
+def record_groups_change(sender, instance, action, reverse, pk_set, **kwargs):
+    """Append a ``RoleEvent`` per user and RMOS role actually added or removed."""
+    if action in ("pre_remove", "pre_clear"):
+        # What is really there before it goes: remove() is also sent the ids of groups the user never had.
+        users, groups = _groups_in_change(instance, action, reverse, pk_set)
+        through = sender._base_manager.filter(
+            user_id__in=[user.pk for user in users], group_id__in=[group.pk for group in groups]
+        )
+        present = set(through.values_list("user_id", "group_id"))
+        instance._rmos_role_removals = [
+            (user, group) for user in users for group in groups if (user.pk, group.pk) in present
+        ]
+        return
+    if action == "post_add":
+        users, groups = _groups_in_change(instance, action, reverse, pk_set)
+        pairs = [(user, group) for user in users for group in groups]
+        change = RoleChange.ADDED
+        for user in users:
+            if any(group.name in STAFF_ROLES for group in groups) and not user.is_staff:
+                # As grant_role does: these roles work in the admin. A queryset update, so it is the role that
+                # makes the user staff, not a save by the acting user (which the guard would refuse).
+                type(user)._base_manager.filter(pk=user.pk).update(is_staff=True)
+                user.is_staff = True
+    elif action in ("post_remove", "post_clear"):
+        pairs = getattr(instance, "_rmos_role_removals", [])
+        instance.__dict__.pop("_rmos_role_removals", None)
+        change = RoleChange.REMOVED
+    else:
+        return
+    _record(pairs, change)
+    for user, _ in pairs:
+        user.__dict__.pop("_rmos_roles", None)
+
+
+def record_user_delete(sender, instance, **kwargs):
+    """A deleted user loses its roles without an m2m signal: record each as removed."""
+    _record([(instance, group) for group in instance.groups.all()], RoleChange.REMOVED)
+
+
+def _record(pairs, change: str) -> None:
+    acting = _acting.get() or _Acting()
+    actor = acting.resolve()
+    events = [
+        RoleEvent(
+            actor=actor.get_username() if actor is not None else "",
+            via=acting.via,
+            user_id=user.pk,
+            username=user.get_username(),
+            role=group.name,
+            change=change,
+        )
+        for user, group in pairs
+        if group.name in _ROLE_NAMES
+    ]
+    if events:
+        RoleEvent.objects.bulk_create(events)
+
+
+def connect() -> None:
+    """Called once from the site's ``AppConfig.ready``."""
+    user_model = get_user_model()
+    groups_through = user_model.groups.through
+    pre_save.connect(guard_user_save, sender=user_model, dispatch_uid="rmos_guard_user_save")
+    pre_delete.connect(record_user_delete, sender=user_model, dispatch_uid="rmos_record_user_delete")
+    # The guard first: a refused change must not leave an event behind (the transaction rolls back anyway).
+    m2m_changed.connect(guard_groups_change, sender=groups_through, dispatch_uid="rmos_guard_groups")
+    m2m_changed.connect(record_groups_change, sender=groups_through, dispatch_uid="rmos_record_groups")
+    m2m_changed.connect(
+        guard_permissions_change, sender=user_model.user_permissions.through, dispatch_uid="rmos_guard_perms"
+    )
