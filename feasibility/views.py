@@ -9,6 +9,7 @@ from feasibility.serializers import REGISTRY_SERIALIZERS, FeasibilityResponseSer
 from rmos_site.core.enums import Role
 from rmos_site.core.idempotency import KEY_PARAMETER, idempotent
 from rmos_site.core.problems import ProblemError
+from rmos_site.core.refusals import refusal_is_recorded
 from rmos_site.core.roles import HasRole
 from runs.enums import RunKind, RunStatus
 from runs.services import run_record
@@ -84,13 +85,15 @@ REGISTRY_VIEWS = {registry: _registry_views(registry) for registry in REGISTRY_S
 
 class RecordedJobView(APIView):
     """Base of the feasibility and toolpaths endpoints: operators only, and a refused call by an
-    authenticated user still leaves a ``BLOCKED`` artifact (every authenticated call does)."""
+    authenticated user still leaves a ``BLOCKED`` artifact (every authenticated job request does; a refused
+    read, which requests no job, is logged instead)."""
 
     permission_classes = [HasRole.of(Role.OPERATOR)]
     run_kind: str = ""
 
     def permission_denied(self, request, message=None, code=None):
-        if request.user and request.user.is_authenticated:
+        # Refused reads go to the log, not the ledger (rmos_site/core/refusals.py).
+        if request.user and request.user.is_authenticated and refusal_is_recorded(request):
             run_record(
                 kind=self.run_kind,
                 status=RunStatus.BLOCKED,

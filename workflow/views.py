@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from feasibility.services import storable
 from rmos_site.core.problems import ProblemError, first_validation_message
+from rmos_site.core.refusals import refusal_is_recorded
 from rmos_site.core.roles import HasRole
 from runs.enums import RunKind, RunStatus
 from runs.services import run_record
@@ -146,7 +147,7 @@ class _ActionView(APIView):
         return [HasRole.of(ACTION_ROLE[self.action])()]
 
     def permission_denied(self, request, message=None, code=None):
-        if self.recorded_kind and request.user and request.user.is_authenticated:
+        if self.recorded_kind and request.user and request.user.is_authenticated and refusal_is_recorded(request):
             self._record(
                 request,
                 status=RunStatus.BLOCKED,
