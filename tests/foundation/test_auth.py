@@ -175,3 +175,29 @@ def test_every_issued_token_works_until_revoked(operator):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
     assert client.get("/api/rmos/runs").status_code == 401
+
+
+def test_keys_of_drf_tokens_keep_working_once_carried_over_as_hashes(operator):
+    """An upgraded database still has DRF's token table with keys in clear: the migration stores their hashes
+    and empties it, and clients keep their keys."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("rmos_site.migrations.0003_api_tokens_and_role_events")
+    key = "f" * 40
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'CREATE TABLE "authtoken_token" ("key" varchar(40) PRIMARY KEY, "user_id" integer, "created" timestamptz)'
+        )
+        cursor.execute('INSERT INTO "authtoken_token" VALUES (%s, %s, now())', [key, operator.pk])
+    with connection.schema_editor() as editor:
+        migration.carry_over_drf_tokens(apps, editor)
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT count(*) FROM "authtoken_token"')
+        assert cursor.fetchone()[0] == 0
+    assert ApiToken.objects.get(user=operator).key_sha256 == key_digest(key)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/rmos/runs").status_code == 200
