@@ -142,3 +142,15 @@ def test_well_formed_unknown_registry_id_is_still_404(auditor_client):
     response = auditor_client.get("/api/rmos/registry/tools/router:nope")
     assert response.status_code == 404
     assert response.json()["error"] == "REGISTRY_ENTRY_NOT_FOUND"
+
+
+@pytest.mark.parametrize("url", RECORDING)
+@pytest.mark.parametrize("name", list(HOSTILE_BODIES))
+def test_hostile_json_bodies_with_an_idempotency_key_are_400_and_replayed(operator_client, url, name):
+    """The idempotency layer hashes the body before the parser sees it: the same 400, kept and replayed."""
+    headers = {"HTTP_IDEMPOTENCY_KEY": f"hostile-{len(name)}"}
+    first = operator_client.post(url, HOSTILE_BODIES[name], content_type="application/json", **headers)
+    again = operator_client.post(url, HOSTILE_BODIES[name], content_type="application/json", **headers)
+    assert first.status_code == again.status_code == 400, first.content[:300]
+    assert first.json()["run_id"] == again.json()["run_id"]
+    assert RunArtifact.objects.count() == 1
