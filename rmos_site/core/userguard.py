@@ -109,8 +109,16 @@ def guard_user_save(sender, instance, raw=False, update_fields=None, **kwargs):
         _refuse("Only a superuser may change a superuser.")
     if instance.is_superuser != stored["is_superuser"] or instance.is_staff != stored["is_staff"]:
         _refuse("Only a superuser may give or take superuser or staff rights.")
-    if instance.password != stored["password"] and instance.pk != actor.pk:
+    if instance.password != stored["password"] and instance.pk != actor.pk and not _rehash(instance, update_fields):
         _refuse("Only a superuser may set another user's password.")
+
+
+def _rehash(instance, update_fields) -> bool:
+    """Whether this save only stores the same password under a newer hasher: ``check_password`` does that when
+    a login succeeds with an outdated hash (``save(update_fields=["password"])`` after clearing the raw
+    password it was given), also while another user is logged in on that browser. A password *set* by
+    ``set_password`` still holds its raw value until saved, and any other save names other fields or none."""
+    return update_fields is not None and set(update_fields) == {"password"} and instance._password is None
 
 
 # --- roles: the groups (and model permissions) of a user -------------------------------------------------

@@ -275,3 +275,22 @@ def test_admin_revokes_a_token(admin_page, approver):
     response = admin_page.post(f"/admin/rmos_site/apitoken/{token.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not ApiToken.objects.exists()
+
+
+def test_a_login_that_upgrades_another_users_hash_is_no_password_change(settings, admin_user, operator):
+    """Django re-hashes a password under a newer hasher when it is checked; that stores the same password, so
+    the guard lets it through even while an admin is the acting user (logged in on the same browser)."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    before = User.objects.get(pk=operator.pk).password
+    assert before.startswith("md5$")
+    with acting_as(admin_user, via="test"):
+        assert User.objects.get(pk=operator.pk).check_password("pw-op")
+    after = User.objects.get(pk=operator.pk)
+    assert after.password.startswith("pbkdf2_sha256$")
+    assert after.check_password("pw-op")
+    # Setting a new one is still refused.
+    with acting_as(admin_user, via="test"), pytest.raises(PermissionDenied), transaction.atomic():
+        _password(operator).save(update_fields=["password"])
