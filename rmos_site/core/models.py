@@ -77,8 +77,9 @@ class RoleEventQuerySet(models.QuerySet):
 
 class RoleEvent(models.Model):
     """One RMOS role given to or taken from one user. Append-only: PostgreSQL triggers refuse UPDATE, DELETE
-    and TRUNCATE (``runs/immutability.py``), as for the ledger. Written by ``rmos_site.core.userguard`` for
-    every change of a user's role groups, whoever makes it (the admin, ``rmos_token``, a shell)."""
+    and TRUNCATE (``runs/immutability.py``), as for the ledger. Written by the database, a trigger on the
+    user-group table (migration ``rmos_site/0003``), for every change of a user's role groups whoever makes it
+    (the admin, ``rmos_token``, a shell, raw SQL); ``rmos_site.core.userguard`` names the actor."""
 
     at = models.DateTimeField(default=timezone.now, editable=False)
     # Usernames and the user's id, not foreign keys: the record outlives the user rows it names.

@@ -12,10 +12,10 @@ pay nothing) or whoever ``acting_as`` names; outside both (a shell, a migration,
 acting and nothing is refused: whoever runs those holds the server's own credentials already. Superusers may
 do anything.
 
-Every change of a user's RMOS role groups that goes through, in the admin, a command or a shell, appends a
-``RoleEvent`` (who, whom, which role, added or removed, when). Raw SQL on the membership
-table bypasses the signals, as it bypasses every model rule; the database owner is trusted for that
-(``docs/security.md``).
+Every change of a user's RMOS role groups appends a ``RoleEvent`` (who, whom, which role, added or removed,
+when). The database records it (a trigger on the membership table, migration ``rmos_site/0003``), so a change
+made in a shell or in raw SQL is on record too; this module only tells the database, for the transaction, who
+is acting and through which path (``name_the_actor``), which raw SQL leaves empty.
 """
 
 import contextlib
@@ -25,15 +25,14 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models.signals import m2m_changed, pre_delete, pre_save
 
 from rmos_site.core.enums import Role
-from rmos_site.core.models import RoleChange, RoleEvent
 from rmos_site.core.roles import STAFF_ROLES
 
 # The roles an admin who is not a superuser may give and take. Not its own: "admin" is for superusers.
 ASSIGNABLE_ROLES = frozenset({Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
-_ROLE_NAMES = frozenset(role.value for role in Role)
 
 
 @dataclass(frozen=True)
@@ -159,62 +158,35 @@ def guard_permissions_change(sender, instance, action, **kwargs):
         _refuse("Only a superuser may give or take model permissions; give roles instead.")
 
 
-def record_groups_change(sender, instance, action, reverse, pk_set, **kwargs):
-    """Append a ``RoleEvent`` per user and RMOS role actually added or removed."""
-    if action in ("pre_remove", "pre_clear"):
-        # What is really there before it goes: remove() is also sent the ids of groups the user never had.
-        users, groups = _groups_in_change(instance, action, reverse, pk_set)
-        through = sender._base_manager.filter(
-            user_id__in=[user.pk for user in users], group_id__in=[group.pk for group in groups]
-        )
-        present = set(through.values_list("user_id", "group_id"))
-        instance._rmos_role_removals = [
-            (user, group) for user in users for group in groups if (user.pk, group.pk) in present
-        ]
+def name_the_actor(sender=None, **kwargs):
+    """Before a membership change (or a user's deletion, which removes its memberships): tell the database who
+    makes it, for the role-event trigger (migration ``rmos_site/0003``), in this transaction only. Always set,
+    to empty values when nobody is acting, so a change never inherits an earlier one's actor."""
+    if kwargs.get("action") not in (None, "pre_add", "pre_remove", "pre_clear"):
         return
-    if action == "post_add":
-        users, groups = _groups_in_change(instance, action, reverse, pk_set)
-        pairs = [(user, group) for user in users for group in groups]
-        change = RoleChange.ADDED
-        for user in users:
-            if any(group.name in STAFF_ROLES for group in groups) and not user.is_staff:
-                # As grant_role does: these roles work in the admin. A queryset update, so it is the role that
-                # makes the user staff, not a save by the acting user (which the guard would refuse).
-                type(user)._base_manager.filter(pk=user.pk).update(is_staff=True)
-                user.is_staff = True
-    elif action in ("post_remove", "post_clear"):
-        pairs = getattr(instance, "_rmos_role_removals", [])
-        instance.__dict__.pop("_rmos_role_removals", None)
-        change = RoleChange.REMOVED
-    else:
-        return
-    _record(pairs, change)
-    for user, _ in pairs:
-        user.__dict__.pop("_rmos_roles", None)
-
-
-def record_user_delete(sender, instance, **kwargs):
-    """A deleted user loses its roles without an m2m signal: record each as removed."""
-    _record([(instance, group) for group in instance.groups.all()], RoleChange.REMOVED)
-
-
-def _record(pairs, change: str) -> None:
     acting = _acting.get() or _Acting()
     actor = acting.resolve()
-    events = [
-        RoleEvent(
-            actor=actor.get_username() if actor is not None else "",
-            via=acting.via,
-            user_id=user.pk,
-            username=user.get_username(),
-            role=group.name,
-            change=change,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('rmos.actor', %s, true), set_config('rmos.via', %s, true)",
+            [actor.get_username() if actor is not None else "", acting.via],
         )
-        for user, group in pairs
-        if group.name in _ROLE_NAMES
-    ]
-    if events:
-        RoleEvent.objects.bulk_create(events)
+
+
+def staff_for_staff_roles(sender, instance, action, reverse, pk_set, **kwargs):
+    """After roles are added: the approver, auditor and admin roles work in the admin, so their holders are
+    staff, as ``grant_role`` makes them. A queryset update, so it is the role that makes the user staff, not a
+    save by the acting user (which the guard would refuse)."""
+    if action != "post_add":
+        return
+    users, groups = _groups_in_change(instance, action, reverse, pk_set)
+    if not any(group.name in STAFF_ROLES for group in groups):
+        return
+    for user in users:
+        if not user.is_staff:
+            type(user)._base_manager.filter(pk=user.pk).update(is_staff=True)
+            user.is_staff = True
+        user.__dict__.pop("_rmos_roles", None)
 
 
 def connect() -> None:
@@ -222,10 +194,10 @@ def connect() -> None:
     user_model = get_user_model()
     groups_through = user_model.groups.through
     pre_save.connect(guard_user_save, sender=user_model, dispatch_uid="rmos_guard_user_save")
-    pre_delete.connect(record_user_delete, sender=user_model, dispatch_uid="rmos_record_user_delete")
-    # The guard first: a refused change must not leave an event behind (the transaction rolls back anyway).
+    pre_delete.connect(name_the_actor, sender=user_model, dispatch_uid="rmos_name_actor_user_delete")
     m2m_changed.connect(guard_groups_change, sender=groups_through, dispatch_uid="rmos_guard_groups")
-    m2m_changed.connect(record_groups_change, sender=groups_through, dispatch_uid="rmos_record_groups")
+    m2m_changed.connect(name_the_actor, sender=groups_through, dispatch_uid="rmos_name_actor_groups")
+    m2m_changed.connect(staff_for_staff_roles, sender=groups_through, dispatch_uid="rmos_staff_for_staff_roles")
     m2m_changed.connect(
         guard_permissions_change, sender=user_model.user_permissions.through, dispatch_uid="rmos_guard_perms"
     )

@@ -1,5 +1,10 @@
 """API tokens stored as hashes, and the append-only log of role changes.
 
+Role changes are recorded by the database itself: a trigger on Django's user-group table appends a role event
+for every membership of an RMOS role group inserted or deleted, whoever sends the statement (the ORM, a shell,
+raw SQL), with the actor and path the application names for its transaction (``rmos.actor``, ``rmos.via``;
+``rmos_site/core/userguard.py``), empty when nobody did.
+
 Keys of DRF's token table (``authtoken_token``, from before tokens were hashed) are carried over as their
 hashes, so clients keep their keys, and then deleted from that table: no key stays readable.
 """
@@ -14,6 +19,42 @@ from django.db import migrations, models
 from runs.immutability import immutable_table_sql
 
 FORWARD, REVERSE = immutable_table_sql("rmos_site_roleevent")
+ROLES = ("operator", "approver", "auditor", "admin")
+
+RECORD_FORWARD = f"""
+CREATE OR REPLACE FUNCTION rmos_record_role_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    membership record;
+    role_name text;
+    user_name text;
+BEGIN
+    IF TG_OP = 'INSERT' THEN membership := NEW; ELSE membership := OLD; END IF;
+    SELECT name INTO role_name FROM auth_group WHERE id = membership.group_id;
+    IF role_name IS NULL OR role_name <> ALL (ARRAY{list(ROLES)}) THEN
+        RETURN NULL;
+    END IF;
+    SELECT username INTO user_name FROM auth_user WHERE id = membership.user_id;
+    INSERT INTO rmos_site_roleevent (at, actor, via, user_id, username, role, change)
+    VALUES (
+        clock_timestamp(),
+        coalesce(current_setting('rmos.actor', true), ''),
+        coalesce(current_setting('rmos.via', true), ''),
+        membership.user_id,
+        coalesce(user_name, ''),
+        role_name,
+        CASE TG_OP WHEN 'INSERT' THEN 'added' ELSE 'removed' END
+    );
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER auth_user_groups_rmos_role_events AFTER INSERT OR DELETE ON auth_user_groups
+    FOR EACH ROW EXECUTE FUNCTION rmos_record_role_change();
+"""
+
+RECORD_REVERSE = """
+DROP TRIGGER IF EXISTS auth_user_groups_rmos_role_events ON auth_user_groups;
+DROP FUNCTION IF EXISTS rmos_record_role_change();
+"""
 
 
 def carry_over_drf_tokens(apps, schema_editor):
@@ -88,5 +129,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunSQL(FORWARD, REVERSE),
+        migrations.RunSQL(RECORD_FORWARD, RECORD_REVERSE),
         migrations.RunPython(carry_over_drf_tokens, migrations.RunPython.noop),
     ]

@@ -222,6 +222,26 @@ def test_every_role_change_is_an_event_whoever_makes_it(superuser, operator):
     assert sorted(events[4:]) == [("", "", "op", Role.ADMIN, "removed"), ("", "", "op", Role.AUDITOR, "removed")]
 
 
+def test_role_changes_in_raw_sql_are_recorded_by_the_database(operator):
+    """The record does not depend on the ORM: the membership table's trigger writes it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO auth_user_groups (user_id, group_id) VALUES (%s, %s)", [operator.pk, _group(Role.ADMIN).pk]
+        )
+        cursor.execute("DELETE FROM auth_user_groups WHERE user_id = %s", [operator.pk])
+        cursor.execute(
+            "INSERT INTO auth_user_groups (user_id, group_id) VALUES (%s, %s)",
+            [operator.pk, Group.objects.create(name="not-a-role").pk],
+        )
+    events = list(RoleEvent.objects.order_by("id").values_list("actor", "via", "user_id", "role", "change"))
+    assert events[1] == ("", "", operator.pk, Role.ADMIN, "added")
+    # One DELETE removed both roles (rows in no particular order); the group that is no role left no event.
+    assert sorted(events[2:]) == [
+        ("", "", operator.pk, Role.ADMIN, "removed"),
+        ("", "", operator.pk, Role.OPERATOR, "removed"),
+    ]
+
+
 def test_role_events_are_immutable_in_the_orm_and_the_database(operator):
     event = RoleEvent.objects.get()
     with pytest.raises(TypeError):
