@@ -174,19 +174,20 @@ def name_the_actor(sender=None, **kwargs):
 
 
 def staff_for_staff_roles(sender, instance, action, reverse, pk_set, **kwargs):
-    """After roles are added: the approver, auditor and admin roles work in the admin, so their holders are
-    staff, as ``grant_role`` makes them. A queryset update, so it is the role that makes the user staff, not a
-    save by the acting user (which the guard would refuse)."""
+    """After roles change: forget the roles cached on the user object, and make holders of the approver,
+    auditor and admin roles staff (those roles work in the admin), as ``grant_role`` does. A queryset update,
+    so it is the role that makes the user staff, not a save by the acting user (which the guard would
+    refuse)."""
+    if action in ("post_remove", "post_clear") and not reverse:
+        instance.__dict__.pop("_rmos_roles", None)  # the roles cached on this user object are stale
     if action != "post_add":
         return
     users, groups = _groups_in_change(instance, action, reverse, pk_set)
-    if not any(group.name in STAFF_ROLES for group in groups):
-        return
     for user in users:
-        if not user.is_staff:
+        user.__dict__.pop("_rmos_roles", None)
+        if not user.is_staff and any(group.name in STAFF_ROLES for group in groups):
             type(user)._base_manager.filter(pk=user.pk).update(is_staff=True)
             user.is_staff = True
-        user.__dict__.pop("_rmos_roles", None)
 
 
 def connect() -> None:

@@ -314,3 +314,13 @@ def test_a_login_that_upgrades_another_users_hash_is_no_password_change(settings
     # Setting a new one is still refused.
     with acting_as(admin_user, via="test"), pytest.raises(PermissionDenied), transaction.atomic():
         _password(operator).save(update_fields=["password"])
+
+
+def test_the_roles_cached_on_a_user_object_follow_its_changes(operator):
+    assert user_roles(operator) == {Role.OPERATOR}
+    operator.groups.add(_group(Role.AUDITOR))
+    assert user_roles(operator) == {Role.OPERATOR, Role.AUDITOR}
+    operator.groups.remove(_group(Role.OPERATOR))
+    assert user_roles(operator) == {Role.AUDITOR}
+    operator.groups.clear()
+    assert user_roles(operator) == frozenset()
