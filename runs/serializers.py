@@ -1,5 +1,7 @@
 """Query validation for the runs API, and the response shapes it documents in the OpenAPI schema."""
 
+from datetime import date
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -39,6 +41,13 @@ def _ids(max_length: int, help_text: str) -> serializers.ListField:
     )
 
 
+def _bounded_day(value: date) -> date:
+    # A day is turned into the range [day, day + 1): the calendar's last day has no "next day" to end it.
+    if value >= date.max:
+        raise serializers.ValidationError(f"Give a day before {date.max.isoformat()}.")
+    return value
+
+
 class RunListQuerySerializer(serializers.Serializer):
     status = serializers.ListField(
         child=serializers.ChoiceField(choices=RunStatus.choices), required=False, help_text="Repeat for OR."
@@ -59,6 +68,12 @@ class RunListQuerySerializer(serializers.Serializer):
     date_to = serializers.DateField(required=False, input_formats=["%Y-%m-%d"], help_text="YYYY-MM-DD, UTC, inclusive.")
     limit = serializers.IntegerField(required=False, help_text="Page size, clamped to 1-200; default 50.")
     cursor = serializers.CharField(required=False, help_text="next_cursor of the previous page.")
+
+    def validate_date_from(self, value):
+        return _bounded_day(value)
+
+    def validate_date_to(self, value):
+        return _bounded_day(value)
 
     def validate(self, attrs):
         if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:

@@ -2,6 +2,10 @@
 
 Used by ``manage.py verify_runs``; reads only. The walk runs in one REPEATABLE READ, READ ONLY transaction
 when it can, so the count and head it reports belong to one consistent snapshot even while runs are written.
+
+Other append-only chains kept beside the ledger (the workflow's transition events) register a check with
+``register_chain``; it runs after the ledger walk, in the same snapshot, and its count and head join the
+checkpoint. ``runs`` imports no other app: the chains come to it.
 """
 
 import collections
@@ -10,7 +14,7 @@ import json
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -30,6 +34,8 @@ class Checkpoint:
     count: int
     chain_sha256: str
     head_run_id: str = ""
+    # Each registered chain's own {"count", "chain_sha256"}, by name (e.g. "transition_events").
+    chains: dict = field(default_factory=dict, compare=False)
 
     def as_json(self, *, at: datetime) -> dict:
         return {
@@ -37,6 +43,7 @@ class Checkpoint:
             "chain_sha256": self.chain_sha256,
             "head_run_id": self.head_run_id,
             "time": hashing.iso_utc(at),
+            **self.chains,
         }
 
 
@@ -45,9 +52,28 @@ class Mismatch:
     seq: int
     run_id: str
     reason: str
+    # What failed when it is not an artifact, e.g. "transition event 12 (approve of session ...)".
+    subject: str = ""
 
     def __str__(self) -> str:
+        if self.subject:
+            return f"{self.subject}, seq {self.seq}: {self.reason}"
         return f"artifact {self.run_id} (seq {self.seq}): {self.reason}"
+
+
+# name -> check(against) -> ({"count", "chain_sha256"}, first mismatch or None); ``against`` is the
+# checkpoint's entry under that name, or None.
+ChainCheck = Callable[[dict | None], tuple[dict, "Mismatch | None"]]
+_CHAINS: dict[str, ChainCheck] = {}
+
+
+def register_chain(name: str, check: ChainCheck) -> None:
+    """Have ``verify_runs`` verify another append-only chain after the ledger (from an ``AppConfig.ready``)."""
+    _CHAINS[name] = check
+
+
+def registered_chains() -> tuple[str, ...]:
+    return tuple(_CHAINS)
 
 
 def ledger_verify(
@@ -71,10 +97,19 @@ def ledger_verify(
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         if jobs > 1:
-            return _verify_in_parallel(
+            reached, mismatch = _verify_in_parallel(
                 against=against, batch_size=batch_size, progress=progress, jobs=jobs, chunk_size=chunk_size
             )
-        return _walk(against=against, batch_size=batch_size, progress=progress)
+        else:
+            reached, mismatch = _walk(against=against, batch_size=batch_size, progress=progress)
+        if mismatch is not None:
+            return reached, mismatch
+        chains = {}
+        for name, check in _CHAINS.items():
+            chains[name], mismatch = check(against.chains.get(name) if against is not None else None)
+            if mismatch is not None:
+                break
+        return Checkpoint(reached.count, reached.chain_sha256, reached.head_run_id, chains), mismatch
 
 
 def _walk(*, against, batch_size, progress):

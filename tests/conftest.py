@@ -2,11 +2,11 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from rmos_site.core.enums import Role
 from rmos_site.core.roles import grant_role
+from rmos_site.core.tokens import token_issue
 
 
 def make_user(username: str, role: str | None = None):
@@ -19,8 +19,7 @@ def make_user(username: str, role: str | None = None):
 def client_for(user) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)}")
     return client
 
 

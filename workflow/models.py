@@ -11,7 +11,7 @@ a transition.
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, can_proceed, transition
@@ -19,6 +19,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, can_pr
 from feasibility.enums import RiskLevel
 from rmos_site.core.enums import Role
 from rmos_site.core.roles import user_roles
+from workflow.chain import event_link
 from workflow.enums import ACTION_ROLE, APPROVAL_MIN_YELLOW_SCORE, SessionAction, SessionMode, SessionState
 
 S = SessionState
@@ -439,9 +440,14 @@ class TransitionEventQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, batch_size=None):
         raise TypeError("Transition events are immutable.")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        raise TypeError("Transition events are appended one at a time, each linked to the one before it.")
+
 
 class TransitionEvent(models.Model):
-    """One transition of one session. Append-only: PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE."""
+    """One transition of one session. Append-only: PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE, and
+    an insert that does not extend the chain. Chained like the run ledger (``workflow/chain.py``): ``save``
+    assigns ``seq``, ``at`` and the hashes, and ``verify_runs`` proves them."""
 
     session = models.ForeignKey(WorkflowSession, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(default=timezone.now, editable=False)
@@ -453,6 +459,11 @@ class TransitionEvent(models.Model):
     to_state = models.CharField(max_length=32, choices=SessionState.choices)
     note = models.TextField(blank=True)
     run_id = models.CharField(max_length=36, blank=True, help_text="The run artifact this transition wrote.")
+    # The chain (workflow/chain.py), assigned on insert under the ledger lock.
+    seq = models.PositiveBigIntegerField(unique=True, editable=False, help_text="Position in the event chain.")
+    prev_sha256 = models.CharField(max_length=64, editable=False)
+    content_sha256 = models.CharField(max_length=64, editable=False)
+    chain_sha256 = models.CharField(max_length=64, editable=False)
 
     objects = TransitionEventQuerySet.as_manager()
 
@@ -467,7 +478,9 @@ class TransitionEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise TypeError("Transition events are immutable.")
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            event_link(self)
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise TypeError("Transition events are immutable.")

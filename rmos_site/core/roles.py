@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from rest_framework.permissions import BasePermission
 
 from rmos_site.core.enums import READ_ROLES, Role
+from rmos_site.core.refusals import log_refused_read
 
 # Django model permissions per role, for the admin. API access is decided by `HasRole` below.
 ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
@@ -29,6 +30,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
         "feasibility.view_machine",
     ],
     Role.AUDITOR: [
+        "rmos_site.view_roleevent",
         "runs.view_runartifact",
         "workflow.view_workflowsession",
         "workflow.view_transitionevent",
@@ -41,9 +43,10 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
         "auth.add_user",
         "auth.change_user",
         "auth.view_group",
-        "authtoken.view_token",
-        "authtoken.add_token",
-        "authtoken.delete_token",
+        # Tokens: see who has one and revoke it; never read one (only hashes are stored) nor issue one.
+        "rmos_site.view_apitoken",
+        "rmos_site.delete_apitoken",
+        "rmos_site.view_roleevent",
         "runs.view_runartifact",
         "workflow.view_workflowsession",
         "workflow.view_transitionevent",
@@ -121,7 +124,10 @@ class PostCheckedByService(HasRole):
     def has_permission(self, request, view) -> bool:
         if request.method == "POST":
             return bool(request.user and request.user.is_authenticated)
-        return super().has_permission(request, view)
+        allowed = super().has_permission(request, view)
+        if not allowed and request.user and request.user.is_authenticated:
+            log_refused_read(request)
+        return allowed
 
 
 class HasAnyRole(HasRole):

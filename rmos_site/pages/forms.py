@@ -5,6 +5,7 @@ import json
 
 from django import forms
 
+from rmos_site.core import jsonbody
 from workflow.enums import SessionMode
 from workflow.services import ID_MAX_LENGTH, NOTE_MAX_LENGTH
 
@@ -16,11 +17,19 @@ class JSONObjectField(forms.JSONField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}))
+        # The API's strict reader: no NaN/Infinity, no overflowing numbers, no nesting past its depth limit.
+        kwargs.setdefault("decoder", jsonbody.StrictJSONDecoder)
         super().__init__(**kwargs)
 
     def to_python(self, value):
-        value = super().to_python(value)
-        if value is not None and not isinstance(value, dict):
+        if self.disabled or value in self.empty_values:
+            return super().to_python(value)
+        if isinstance(value, str):
+            try:
+                value = jsonbody.loads(value)
+            except jsonbody.JSONBodyError as exc:
+                raise forms.ValidationError(f"Enter valid JSON ({exc})", code="invalid") from None
+        if not isinstance(value, dict):
             raise forms.ValidationError('Expected a JSON object such as {"shape": "ring", ...}.')
         return value
 

@@ -1,9 +1,11 @@
 import pytest
-from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from rmos_site.core.authentication import TokenAuthentication
 from rmos_site.core.enums import Role
+from rmos_site.core.models import ApiToken
 from rmos_site.core.roles import grant_role, user_roles
+from rmos_site.core.tokens import key_digest, token_issue
 from tests.conftest import client_for
 
 
@@ -96,7 +98,7 @@ def test_token_user_and_roles_come_in_one_query(operator, django_assert_num_quer
         response = client.get("/api/rmos/runs")
     assert response.status_code == 200
     auth_sql = captured.captured_queries[0]["sql"]
-    assert "authtoken_token" in auth_sql
+    assert "rmos_site_apitoken" in auth_sql
     assert "auth_group" in auth_sql
 
 
@@ -113,7 +115,7 @@ def test_token_of_inactive_user_is_401(operator):
 def test_deleted_token_is_refused_at_once(operator):
     client = client_for(operator)
     assert client.get("/api/rmos/runs").status_code == 200
-    Token.objects.filter(user=operator).delete()
+    ApiToken.objects.filter(user=operator).delete()
     response = client.get("/api/rmos/runs")
     assert response.status_code == 401
     assert response.json()["detail"] == "Invalid token."
@@ -130,7 +132,7 @@ def test_role_change_applies_to_the_next_request(operator, outsider):
 
 def test_token_user_is_the_full_user(operator):
     """Everything downstream (actor names, events) gets the real user row, not a partial one."""
-    user, token = TokenAuthentication().authenticate_credentials(Token.objects.get_or_create(user=operator)[0].key)
+    user, token = TokenAuthentication().authenticate_credentials(token_issue(user=operator))
     assert user == operator
     assert user.username == "op"
     assert user.is_active
@@ -146,3 +148,56 @@ def test_malformed_token_headers_are_401(db, anon_client, header):
     response = anon_client.get("/api/rmos/runs")
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_tokens_are_stored_only_as_hashes(operator):
+    key = token_issue(user=operator)
+    stored = ApiToken.objects.get(user=operator)
+    assert stored.key_sha256 == key_digest(key) != key
+    assert len(key) == 40
+    # Nothing in the database holds the key itself.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM rmos_site_apitoken WHERE key_sha256 = %s", [key])
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT to_regclass('authtoken_token')")
+        assert cursor.fetchone()[0] is None
+
+
+def test_every_issued_token_works_until_revoked(operator):
+    first, second = token_issue(user=operator), token_issue(user=operator)
+    for key in (first, second):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert client.get("/api/rmos/runs").status_code == 200
+    ApiToken.objects.get(key_sha256=key_digest(first)).delete()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert client.get("/api/rmos/runs").status_code == 401
+
+
+def test_keys_of_drf_tokens_keep_working_once_carried_over_as_hashes(operator):
+    """An upgraded database still has DRF's token table with keys in clear: the migration stores their hashes
+    and empties it, and clients keep their keys."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("rmos_site.migrations.0003_api_tokens_and_role_events")
+    key = "f" * 40
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'CREATE TABLE "authtoken_token" ("key" varchar(40) PRIMARY KEY, "user_id" integer, "created" timestamptz)'
+        )
+        cursor.execute('INSERT INTO "authtoken_token" VALUES (%s, %s, now())', [key, operator.pk])
+    with connection.schema_editor() as editor:
+        migration.carry_over_drf_tokens(apps, editor)
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT count(*) FROM "authtoken_token"')
+        assert cursor.fetchone()[0] == 0
+    assert ApiToken.objects.get(user=operator).key_sha256 == key_digest(key)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/rmos/runs").status_code == 200

@@ -3,9 +3,10 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
 
+from rmos_site.core.models import ApiToken, RoleEvent
 from rmos_site.core.roles import user_roles
+from rmos_site.core.tokens import key_digest
 
 
 def _run(*args) -> tuple[str, str]:
@@ -17,17 +18,30 @@ def _run(*args) -> tuple[str, str]:
 def test_rmos_token_creates_user_and_prints_token_alone(db):
     out, _ = _run("rmos_token", "bot", "--role", "operator")
     user = get_user_model().objects.get(username="bot")
-    assert out == Token.objects.get(user=user).key + "\n"
+    assert out.endswith("\n")
+    assert len(out.strip()) == 40
+    # Printed once: the database holds its hash only.
+    assert ApiToken.objects.get(user=user).key_sha256 == key_digest(out.strip())
     assert user_roles(user) == {"operator"}
     assert not user.has_usable_password()
 
 
-def test_rmos_token_is_stable_and_adds_roles(db):
+def test_rmos_token_issues_a_new_token_each_time_and_adds_roles(db, anon_client):
     first, _ = _run("rmos_token", "bot", "--role", "operator")
     second, _ = _run("rmos_token", "bot", "--role", "auditor")
-    assert first == second
+    assert first != second
     user = get_user_model().objects.get(username="bot")
     assert user_roles(user) == {"operator", "auditor"}
+    # The earlier token still works: a new one for a second integration does not cut off the first.
+    for out in (first, second):
+        anon_client.credentials(HTTP_AUTHORIZATION=f"Token {out.strip()}")
+        assert anon_client.get("/api/schema").status_code == 200
+    # Each role it gave is on record, made through the command by nobody in particular.
+    events = RoleEvent.objects.order_by("id").values_list("username", "role", "change", "actor", "via")
+    assert list(events) == [
+        ("bot", "operator", "added", "", "rmos_token"),
+        ("bot", "auditor", "added", "", "rmos_token"),
+    ]
 
 
 def test_rmos_token_token_authenticates(db, anon_client):

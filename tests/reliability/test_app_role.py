@@ -25,7 +25,7 @@ from tests.conftest import client_for, make_user
 from tests.reliability.conftest import ROUTER_RING
 from tests.runs.factories import record
 
-APPEND_ONLY = ("runs_runartifact", "workflow_transitionevent")
+APPEND_ONLY = ("runs_runartifact", "workflow_transitionevent", "rmos_site_roleevent")
 FORBIDDEN = (
     "UPDATE {table} SET {column} = {column}",
     "DELETE FROM {table}",
@@ -102,7 +102,7 @@ def test_app_role_serves_rmos_but_cannot_change_the_ledger(app_role):
         # Refused for want of privilege (42501), before any trigger could run.
         for table in APPEND_ONLY:
             for statement in FORBIDDEN:
-                column = "run_id" if table == "runs_runartifact" else "note"
+                column = {"runs_runartifact": "run_id", "rmos_site_roleevent": "role"}.get(table, "note")
                 with pytest.raises(errors.InsufficientPrivilege):
                     app.execute(statement.format(table=table, column=column))
         with pytest.raises(errors.InsufficientPrivilege):

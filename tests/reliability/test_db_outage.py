@@ -6,10 +6,10 @@ import json
 import psycopg
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from feasibility import services as feasibility_services
 from rmos_site.core.models import IdempotencyRecord
+from rmos_site.core.tokens import token_issue
 from runs.models import RunArtifact
 from tests.conftest import client_for, make_user
 from tests.reliability.conftest import ROUTER_RING, http_post
@@ -56,7 +56,7 @@ def test_outage_connection_lost_mid_request_leaves_no_partial_artifact(live_serv
     fails, the request is a 503, nothing of it is kept (no artifact, no stored answer), and a retry over the
     same server runs it afresh. Over real HTTP, so the request cycle drops the dead connection as it would in
     production. Without a key, and with one."""
-    token = Token.objects.create(user=make_user("op", "operator")).key
+    token = token_issue(user=make_user("op", "operator"))
     evaluate = feasibility_services.feasibility_evaluate
 
     def evaluate_then_lose_the_connection(**kwargs):

@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 
 from rmos_site.core.models import IdempotencyRecord
+from rmos_site.core.tokens import token_issue
 from runs.models import RunArtifact
 from tests.conftest import make_user
 from tests.reliability.conftest import ROUTER_RING, SAW_RING, http_post
@@ -19,7 +19,7 @@ REQUESTS_EACH = 25
 
 @pytest.mark.django_db(transaction=True)
 def test_load_concurrent_writers_every_request_answered_and_recorded_once(live_server, default_shop):
-    token = Token.objects.create(user=make_user("loader", "operator")).key
+    token = token_issue(user=make_user("loader", "operator"))
     answers, failures = [], []
     barrier = threading.Barrier(WRITERS)
 

@@ -27,9 +27,9 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
+from rmos_site.core.tokens import token_issue
 from tests.conftest import make_user
 
 MAX_EXAMPLES = 20
@@ -44,7 +44,7 @@ schema.config.phases.coverage.enabled = False
 
 @pytest.fixture
 def operator_token(db):
-    return Token.objects.create(user=make_user("fuzzer", "operator")).key
+    return token_issue(user=make_user("fuzzer", "operator"))
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
+from rmos_site.core.tokens import token_issue
 from runs.models import RunArtifact
 from tests.conftest import make_user
 from tests.reliability.conftest import ROUTER_RING, SAW_RING, http_post
@@ -86,7 +86,7 @@ def two_servers(transactional_db, tmp_path):
 
 
 def test_two_app_servers_write_one_gapless_verifying_ledger(default_shop, two_servers):
-    token = Token.objects.create(user=make_user("op", "operator")).key
+    token = token_issue(user=make_user("op", "operator"))
     answers, failures = [], []
     barrier = threading.Barrier(CLIENTS)
 

@@ -78,7 +78,8 @@ def test_command_with_jobs_prints_what_one_process_prints(ledger):
     assert (
         run("--jobs", "2")
         == run()
-        == f"ledger OK: 23 artifacts verified; head chain_sha256 {ledger[-1].chain_sha256}\n"
+        == f"ledger OK: 23 artifacts verified; head chain_sha256 {ledger[-1].chain_sha256}; "
+        f"0 transition events verified, head {'0' * 64}\n"
     )
 
 

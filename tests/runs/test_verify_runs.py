@@ -93,7 +93,7 @@ def test_verify_runs_shows_progress_on_stderr(ledger):
 def test_verify_runs_checkpoint_then_against_file_and_string(ledger, tmp_path):
     out, err = verify("--checkpoint")
     checkpoint = json.loads(out)
-    assert set(checkpoint) == {"count", "chain_sha256", "head_run_id", "time"}
+    assert set(checkpoint) == {"count", "chain_sha256", "head_run_id", "time", "transition_events"}
     assert (checkpoint["count"], checkpoint["chain_sha256"]) == (6, ledger[-1].chain_sha256)
     assert checkpoint["time"].endswith("Z")
     assert "ledger OK" in err

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from runs.hashing import GENESIS_SHA256
-from runs.verification import Checkpoint, ledger_verify
+from runs.verification import Checkpoint, ledger_verify, registered_chains
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 EXIT_MISMATCH = 1
@@ -51,11 +51,15 @@ class Command(BaseCommand):
             against=expected, batch_size=batch_size, progress=self._progress(verbosity), jobs=jobs
         )
         if mismatch is not None:
-            raise CommandError(
-                f"ledger verification FAILED at {mismatch} (the {reached.count} artifacts before it verify)",
-                returncode=EXIT_MISMATCH,
+            verified = (
+                f"all {reached.count} artifacts verify"
+                if mismatch.subject
+                else (f"the {reached.count} artifacts before it verify")
             )
+            raise CommandError(f"ledger verification FAILED at {mismatch} ({verified})", returncode=EXIT_MISMATCH)
         summary = f"ledger OK: {reached.count} artifacts verified; head chain_sha256 {reached.chain_sha256}"
+        for name, chain in reached.chains.items():
+            summary += f"; {chain['count']} {name.replace('_', ' ')} verified, head {chain['chain_sha256']}"
         if expected is not None:
             summary += f"; extends the checkpoint at count {expected.count}"
         if checkpoint:
@@ -96,4 +100,21 @@ def _parse_checkpoint(value: str) -> Checkpoint:
         raise CommandError('a checkpoint needs "count" (>= 0) and "chain_sha256"', returncode=EXIT_USAGE)
     if not _SHA256.fullmatch(chain) or (count == 0 and chain != GENESIS_SHA256):
         raise CommandError("the checkpoint's chain_sha256 is not a valid chain hash", returncode=EXIT_USAGE)
-    return Checkpoint(count=count, chain_sha256=chain, head_run_id=str(data.get("head_run_id", "")))
+    chains = {}
+    for name in registered_chains():
+        # Checkpoints taken before a chain was verified lack its entry; they still bind the ledger.
+        entry = data.get(name)
+        if entry is None:
+            continue
+        entry_count = entry.get("count") if isinstance(entry, dict) else None
+        entry_chain = entry.get("chain_sha256") if isinstance(entry, dict) else None
+        if (
+            not isinstance(entry_count, int)
+            or isinstance(entry_count, bool)
+            or entry_count < 0
+            or not isinstance(entry_chain, str)
+            or not _SHA256.fullmatch(entry_chain)
+        ):
+            raise CommandError(f'the checkpoint\'s "{name}" needs "count" and "chain_sha256"', returncode=EXIT_USAGE)
+        chains[name] = {"count": entry_count, "chain_sha256": entry_chain}
+    return Checkpoint(count=count, chain_sha256=chain, head_run_id=str(data.get("head_run_id", "")), chains=chains)
