@@ -207,3 +207,10 @@ class Fixture(models.Model):
 
     def __str__(self) -> str:
         return f"{self.machine_id}:{self.fixture_id}"
+
+    def clean(self) -> None:
+        # Field validators skip "empty" values such as {}; clamps must still be a list.
+        try:
+            validate_clamps(self.clamps)
+        except ValidationError as error:
+            raise ValidationError({"clamps": error.messages}) from error

@@ -215,3 +215,32 @@ def test_fret_board_near_the_y_travel_is_judged_with_the_lead_in(operator_client
     assert response.status_code == 409, response.json()
     assert response.json()["decision"]["risk_level"] == "RED"
     assert "WORK_ENVELOPE" in response.json()["decision"]["block_reason"]
+
+
+def test_toolpaths_program_selects_the_named_fixtures_work_offset(operator_client):
+    response = operator_client.post(URL, {**ROUTER_RING, "fixture": "spoilboard"}, format="json")
+    assert response.status_code == 200, response.json()
+    text = response.json()["gcode_text"]
+    assert "\nG21 G90 G17 G55\n" in text
+    assert "(fixture: spoilboard G55 - Spoilboard, work zero at the centre" in text
+    assert "(work zero: X0 Y0 = centre of the ring, Z0 = top of stock)" in text
+
+
+def test_toolpaths_unknown_fixture_is_blocked(operator_client):
+    response = operator_client.post(URL, {**ROUTER_RING, "fixture": "vacuum_table"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["decision"]["risk_level"] == "UNKNOWN"
+
+
+@pytest.mark.parametrize("y", [-17.9, 10.0003])
+def test_toolpaths_pocket_whose_arc_rounded_to_nothing_is_released_and_verified(operator_client, y):
+    # Released as GREEN before, but LinuxCNC refused it ("Zero-radius arc"); with y 10.0003 it answered 500.
+    request = {
+        "tool_id": "router:upcut_1_4in",
+        "material_id": "walnut",
+        "machine_id": "router_a",
+        "design": {"shape": "pocket_circle", "d": 60.57301, "depth": 3, "x": -50.5505, "y": y},
+    }
+    response = operator_client.post(URL, request, format="json")
+    assert response.status_code == 200, response.json()
+    assert "I-0.001 J0" not in response.json()["gcode_text"]
