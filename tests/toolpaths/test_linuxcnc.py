@@ -3,6 +3,7 @@ its canonical motion covers exactly the envelope the engine judged. Pure: the en
 default shop, no database. Skipped, with the reason, where ``rs274`` is not installed."""
 
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -175,3 +176,10 @@ def test_every_allowed_program_is_read_by_linuxcnc_within_the_judged_envelope(re
     machine = MACHINES[request["machine_id"]]
     assert max(reading.feeds()) <= machine["max_feed_xy_mm_min"]
     assert reading.spindle_speeds == [result["cut"]["rpm"]]
+
+
+@pytest.mark.parametrize("golden", sorted((Path(__file__).parent / "golden").glob("*.nc")), ids=lambda path: path.stem)
+def test_every_golden_program_is_read_by_linuxcnc(golden):
+    reading = read_program(golden.read_text(encoding="utf-8"))
+    assert reading.motions
+    assert reading.dwells_s == [2.0]
