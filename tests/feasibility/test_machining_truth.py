@@ -367,3 +367,12 @@ def test_every_failing_check_names_a_fix_and_every_measured_check_its_unit(
             assert found["suggestions"] == []
         if isinstance(found["value"], int | float) and found["code"] not in ("HEAT_RISK",):
             assert found["unit"], found
+
+
+def test_docs_list_every_check_in_order_with_its_unit():
+    from feasibility.engine import CHECK_ORDER
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "feasibility.md").read_text(encoding="utf-8")
+    rows = [line for line in docs.splitlines() if line.startswith("| `") and line.count("|") >= 5]
+    documented = [code for row in rows for code in CHECK_ORDER if f"`{code}`" in row.split("|")[1]]
+    assert documented == list(CHECK_ORDER)
