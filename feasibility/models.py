@@ -13,14 +13,13 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
-from feasibility.enums import MaterialClass, ToolKind
+from feasibility.enums import MaterialClass, ToolKind, WorkOffset
 
 registry_id_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9_.:-]{0,63}$", "Lower-case letters, digits and _ . : - only (e.g. router:downcut_3mm)."
 )
 positive = MinValueValidator(0.000001)
 non_negative = MinValueValidator(0.0)
-WORK_OFFSETS = ["G54", "G55", "G56", "G57", "G58", "G59"]
 CLAMP_KEYS = ("name", "x_min_mm", "x_max_mm", "y_min_mm", "y_max_mm", "height_mm")
 
 
@@ -182,7 +181,7 @@ class Fixture(models.Model):
     machine = models.ForeignKey(Machine, on_delete=models.CASCADE, related_name="fixtures")
     fixture_id = models.CharField(max_length=64, validators=[registry_id_validator])
     name = models.CharField(max_length=120)
-    work_offset = models.CharField(max_length=3, choices=[(code, code) for code in WORK_OFFSETS])
+    work_offset = models.CharField(max_length=3, choices=[(code.value, code.value) for code in WorkOffset])
     origin_x_mm = models.FloatField(help_text="Machine X of the part's X0.")
     origin_y_mm = models.FloatField(help_text="Machine Y of the part's Y0.")
     origin_z_mm = models.FloatField(help_text="Machine Z of the surface the stock rests on (jig bed, spoilboard).")

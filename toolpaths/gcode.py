@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from feasibility import geometry
+from feasibility.enums import WorkOffset
 from feasibility.geometry import LEAD_CLEARANCE_MM, MIN_ARC_RADIUS_MM, OUTPUT_DECIMALS, SAW_SHAPES, quantise
 
 DECIMALS = OUTPUT_DECIMALS
@@ -192,14 +193,11 @@ def work_fixture(cut: dict, machine: dict) -> dict:
     fixture_id = cut.get("fixture_id")
     for fixture in machine.get("fixtures") or ():
         if fixture.get("fixture_id") == fixture_id or (fixture_id is None and fixture.get("is_default") is True):
-            if fixture.get("work_offset") not in WORK_OFFSETS:
+            if fixture.get("work_offset") not in set(WorkOffset):
                 raise ValueError(f"fixture {fixture.get('fixture_id')!r} has no valid work offset")
             return fixture
     wanted = repr(fixture_id) if fixture_id is not None else "marked as its default"
     raise ValueError(f"machine {machine.get('machine_id')!r} has no fixture {wanted}")
-
-
-WORK_OFFSETS = ("G54", "G55", "G56", "G57", "G58", "G59")
 
 
 class _Path:

@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from feasibility.enums import WorkOffset
 from toolpaths.gcode import MIN_ARC_RADIUS_MM, arc_extent, format_number, work_fixture
 
 # Stable phrases, one per kind of problem, so callers and tests can tell problems apart.
@@ -51,7 +52,7 @@ _STATEMENT = re.compile(rf"(?:\s*[A-Za-z]\s*{_NUMBER})*\s*")
 _WORD = re.compile(rf"([A-Za-z])\s*({_NUMBER})")
 
 KNOWN_G = {0: "G0", 1: "G1", 2: "G2", 3: "G3", 4: "G4", 17: "G17", 21: "G21", 90: "G90"}
-WORK_OFFSET_CODES = {54: "G54", 55: "G55", 56: "G56", 57: "G57", 58: "G58", 59: "G59"}
+WORK_OFFSET_CODES = {int(code.value[1:]): code.value for code in WorkOffset}
 KNOWN_G |= WORK_OFFSET_CODES
 KNOWN_M = {3: "M3", 5: "M5", 30: "M30"}
 MOTION = (0, 1, 2, 3)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from feasibility.engine.common import Check, fmt, id_text, num
-from feasibility.engine.tables import DEFAULT_YOUNGS_MODULUS_N_MM2, WORK_OFFSETS, YOUNGS_MODULUS_N_MM2
-from feasibility.enums import CheckStatus, MaterialClass, ToolKind
+from feasibility.engine.tables import DEFAULT_YOUNGS_MODULUS_N_MM2, YOUNGS_MODULUS_N_MM2
+from feasibility.enums import CheckStatus, MaterialClass, ToolKind, WorkOffset
 from feasibility.geometry import ToolShape
 
 SPINDLE_ORIENTATIONS = ("vertical", "horizontal")
@@ -224,8 +224,8 @@ def read_fixture(entry: object, where: str, problems: list[str]) -> Fixture | No
     if not isinstance(fixture_id, str) or not fixture_id:
         found.append("fixture_id must be a non-empty string")
     offset = entry.get("work_offset")
-    if offset not in WORK_OFFSETS:
-        found.append(f"work_offset must be one of {', '.join(WORK_OFFSETS)}")
+    if offset not in set(WorkOffset):
+        found.append(f"work_offset must be one of {', '.join(WorkOffset)}")
     origin = tuple(_signed(entry, f"origin_{axis}_mm", found) for axis in "xyz")
     clamps_raw = entry.get("clamps") or []
     if not isinstance(clamps_raw, list):

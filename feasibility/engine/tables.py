@@ -202,4 +202,3 @@ VBIT_SHAPES_POOR = frozenset({Shape.RING, Shape.POCKET_CIRCLE, Shape.POCKET_RECT
 VBIT_POOR_SEVERITY = 0.5
 # A saw moves only in its plane: a slot within this many degrees of the plane's direction is along it.
 SAW_PLANE_TOLERANCE_DEG = 0.01
-WORK_OFFSETS = ("G54", "G55", "G56", "G57", "G58", "G59")
