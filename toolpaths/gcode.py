@@ -30,11 +30,10 @@ from typing import Literal
 
 from feasibility import geometry
 from feasibility.enums import WorkOffset
-from feasibility.geometry import LEAD_CLEARANCE_MM, MIN_ARC_RADIUS_MM, OUTPUT_DECIMALS, SAW_SHAPES, quantise
+from feasibility.geometry import MIN_ARC_RADIUS_MM, OUTPUT_DECIMALS, SAW_SHAPES, quantise
 
 DECIMALS = OUTPUT_DECIMALS
 SPINDLE_DWELL_S = 2
-__all__ = ["LEAD_CLEARANCE_MM", "MIN_ARC_RADIUS_MM", "Move", "Program", "generate", "quantise"]
 # Tolerance for comparing millimetre quantities computed in floating point.
 EPS = 1e-9
 # The feasibility engine reports cut figures rounded to 3 decimals, so its depth_mm may differ from the

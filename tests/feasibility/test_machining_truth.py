@@ -230,7 +230,6 @@ def test_engine_and_generator_share_the_geometry_module():
     for name in ("_lead_in", "_cutting_width", "_tool_centre_extent", "_ring", "_pocket_circle"):
         assert not hasattr(gcode, name), f"toolpaths.gcode.{name} computes geometry of its own"
     assert gcode.geometry is geometry
-    assert gcode.LEAD_CLEARANCE_MM is geometry.LEAD_CLEARANCE_MM
 
 
 SHAPES = st.one_of(
