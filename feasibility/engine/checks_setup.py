@@ -74,6 +74,11 @@ def check_tool_holding(tool: Tool, machine: Machine) -> Check:
         message = f"the {mount} of {machine.machine_id} takes blades up to {fmt(machine.saw_max_blade)} mm"
         return Check(code, CheckStatus.PASS, message, tool.diameter, machine.saw_max_blade, unit="mm")
     limit = f"{fmt(low)}-{fmt(high)}" if high > 0 else "no collet"
+    if machine.spindle_orientation != "vertical":
+        # Every design here is cut with the bit's axis along Z: a horizontal spindle would cut with its side.
+        message = f"{machine.machine_id} has a {machine.spindle_orientation} spindle: a bit must stand vertical"
+        suggestion = "a machine with a vertical spindle"
+        return Check(code, CheckStatus.FAIL, message, tool.shank, limit, 1.0, "mm", (suggestion,))
     if high <= 0 or not low - TOLERANCE_MM <= tool.shank <= high + TOLERANCE_MM:
         message = f"a {fmt(tool.shank)} mm shank does not fit the collet of {machine.machine_id} ({collet})"
         suggestion = f"a bit with a shank of {collet}" if high > 0 else "a machine with a collet spindle"

@@ -375,3 +375,8 @@ def test_docs_list_every_check_in_order_with_its_unit():
     rows = [line for line in docs.splitlines() if line.startswith("| `") and line.count("|") >= 5]
     documented = [code for row in rows for code in CHECK_ORDER if f"`{code}`" in row.split("|")[1]]
     assert documented == list(CHECK_ORDER)
+
+
+def test_bit_on_a_horizontal_spindle_is_red_for_holding():
+    result = judge("router:upcut_1_8in", machine_id="fret_saw", design={"shape": "slot", "length": 50, "angle": 90})
+    assert result["block_reason"] == ("TOOL_HOLDING: fret_saw has a horizontal spindle: a bit must stand vertical")
