@@ -177,7 +177,11 @@ REQUESTS = st.fixed_dictionaries(
         "design": DESIGNS,
         "cut": CUTS,
     },
-    optional={"safety": st.just({"risk_level": "GREEN", "score": 100})},
+    optional={
+        "safety": st.just({"risk_level": "GREEN", "score": 100}),
+        # Fixtures of some machine, of none, and the default: a fixture the machine lacks is UNKNOWN (409).
+        "fixture": st.sampled_from([None, "fretboard_jig", "spoilboard", "fretboard_sled", "vacuum_table"]),
+    },
 )
 
 
