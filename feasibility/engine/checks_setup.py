@@ -203,6 +203,13 @@ def check_envelope(tool: Tool, machine: Machine, fixture: Fixture, design: dict)
             elif axis in "XY":
                 shift = below if below > 0 else -above
                 suggestions.append(f"move the design by {fmt(shift)} mm in {axis} ({axis.lower()} in the design)")
+            else:
+                # Work Z0 (the stock top) must sit where the deepest level and the clearance plane both fit.
+                top_low, top_high = zl - bounds[4], zh - bounds[5]
+                suggestions.append(
+                    f"a fixture putting the stock top between machine Z{fmt(top_low)} and Z{fmt(top_high)} "
+                    f"(now Z{fmt(oz)})"
+                )
         message = (
             f"toolpath leaves the soft limits in machine coordinates: {'; '.join(t for t, _, _ in problems)}; "
             f"{where}; fixtures that would fit: {fits_text}"

@@ -380,3 +380,15 @@ def test_docs_list_every_check_in_order_with_its_unit():
 def test_bit_on_a_horizontal_spindle_is_red_for_holding():
     result = judge("router:upcut_1_8in", machine_id="fret_saw", design={"shape": "slot", "length": 50, "angle": 90})
     assert result["block_reason"] == ("TOOL_HOLDING: fret_saw has a horizontal spindle: a bit must stand vertical")
+
+
+def test_envelope_fail_in_z_proposes_where_the_stock_top_must_sit():
+    machine = copy.deepcopy(MACHINES["desktop_3018"])
+    result = judge(
+        "router:upcut_1_8in", machine_id="desktop_3018", design={"shape": "ring", "od": 60, "stock_thickness": 42}
+    )
+    envelope = check(result, "WORK_ENVELOPE")
+    assert envelope["status"] == CheckStatus.FAIL
+    # Bed at Z-38 + 42 mm of stock puts the top at Z4; with rapids 5 mm above it, it must sit at Z-5 or lower.
+    assert "a fixture putting the stock top between machine Z-43.5 and Z-5 (now Z4)" in envelope["suggestions"]
+    assert machine == MACHINES["desktop_3018"]
