@@ -342,7 +342,9 @@ def fixture_check(machine: Machine, requested: object) -> tuple[Fixture | None, 
     fixture = machine.fixture(requested) if isinstance(requested, str) else None
     if fixture is None:
         message = f"unknown fixture {shown!r} on machine {machine.machine_id!r}; its fixtures: {names}"
-        suggestions = tuple(f"fixture {f.fixture_id!r}" for f in machine.fixtures)
+        suggestions = tuple(f"fixture {f.fixture_id!r}" for f in machine.fixtures) or (
+            "add a fixture to the machine in the admin",
+        )
         return None, Check(code, CheckStatus.UNKNOWN, message, shown, suggestions=suggestions)
     message = f"{fixture.label} {fixture.name}: datum at machine {_at(fixture)}"
     return fixture, Check(code, CheckStatus.PASS, message, fixture.fixture_id)

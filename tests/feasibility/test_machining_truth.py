@@ -392,3 +392,11 @@ def test_envelope_fail_in_z_proposes_where_the_stock_top_must_sit():
     # Bed at Z-38 + 42 mm of stock puts the top at Z4; with rapids 5 mm above it, it must sit at Z-5 or lower.
     assert "a fixture putting the stock top between machine Z-43.5 and Z-5 (now Z4)" in envelope["suggestions"]
     assert machine == MACHINES["desktop_3018"]
+
+
+def test_machine_without_fixtures_is_unknown_and_says_to_add_one():
+    machine = {**MACHINES["router_a"], "fixtures": []}
+    for fixture in (None, "fretboard_jig"):
+        result = judge("router:upcut_1_8in", design={"shape": "ring", "od": 100}, fixture=fixture, machine=machine)
+        assert result["risk_level"] == RiskLevel.UNKNOWN
+        assert check(result, "FIXTURE_KNOWN")["suggestions"] == ["add a fixture to the machine in the admin"]
