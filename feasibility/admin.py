@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from feasibility.models import Machine, Material, Tool
+from feasibility.models import Fixture, Machine, Material, Tool
 
 
 @admin.register(Tool)
@@ -17,7 +17,54 @@ class MaterialAdmin(admin.ModelAdmin):
     search_fields = ["material_id", "name"]
 
 
+class FixtureInline(admin.StackedInline):
+    """A machine's work offsets, edited with it: a job names one, or gets the default."""
+
+    model = Fixture
+    extra = 0
+    fields = [
+        ("fixture_id", "work_offset", "is_default"),
+        "name",
+        ("origin_x_mm", "origin_y_mm", "origin_z_mm"),
+        "clamps",
+    ]
+
+
 @admin.register(Machine)
 class MachineAdmin(admin.ModelAdmin):
-    list_display = ["machine_id", "name", "travel_x_mm", "travel_y_mm", "travel_z_mm", "rpm_min", "rpm_max"]
+    list_display = [
+        "machine_id",
+        "name",
+        "travel_x_mm",
+        "travel_y_mm",
+        "travel_z_mm",
+        "rpm_min",
+        "rpm_max",
+        "saw_mount",
+    ]
     search_fields = ["machine_id", "name"]
+    inlines = [FixtureInline]
+    fieldsets = [
+        (None, {"fields": ["machine_id", "name"]}),
+        ("Travel and soft limits (machine coordinates)", {
+            "fields": [
+                ("travel_x_mm", "travel_y_mm", "travel_z_mm"),
+                ("soft_x_min_mm", "soft_x_max_mm"),
+                ("soft_y_min_mm", "soft_y_max_mm"),
+                ("soft_z_min_mm", "soft_z_max_mm"),
+            ]
+        }),
+        ("Spindle and feeds", {
+            "fields": [
+                ("rpm_min", "rpm_max", "spindle_power_w"),
+                ("max_feed_xy_mm_min", "max_feed_z_mm_min"),
+            ]
+        }),
+        ("Tool holding", {
+            "fields": [
+                "spindle_orientation",
+                ("collet_min_mm", "collet_max_mm"),
+                ("saw_mount", "saw_max_blade_mm", "saw_blade_plane"),
+            ]
+        }),
+    ]  # fmt: skip

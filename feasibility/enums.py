@@ -47,6 +47,17 @@ class Shape(StrEnum):
     POCKET_RECT = "pocket_rect"
 
 
+class WorkOffset(StrEnum):
+    """The work offsets (fixture coordinate systems) RS274NGC controllers store: a fixture names one."""
+
+    G54 = "G54"
+    G55 = "G55"
+    G56 = "G56"
+    G57 = "G57"
+    G58 = "G58"
+    G59 = "G59"
+
+
 class ValueSource(StrEnum):
     REGISTRY = "registry"
     CLIENT = "client"

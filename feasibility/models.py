@@ -1,21 +1,46 @@
-"""The shop registry the engine judges with: tools, materials and machines.
+"""The shop registry the engine judges with: tools, materials, machines and the machines' fixtures.
 
 Edited in the Django admin by the ``admin`` role. Every change is kept by django-pghistory (a Postgres
 trigger writes the old and new row with the request's user), so an old verdict can always be explained by
 the registry as it was. Runs also snapshot the entries they used, so nothing here can change an old run.
 """
 
+import math
+
 import pghistory
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
-from feasibility.enums import MaterialClass, ToolKind
+from feasibility.enums import MaterialClass, ToolKind, WorkOffset
 
 registry_id_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9_.:-]{0,63}$", "Lower-case letters, digits and _ . : - only (e.g. router:downcut_3mm)."
 )
 positive = MinValueValidator(0.000001)
+non_negative = MinValueValidator(0.0)
+CLAMP_KEYS = ("name", "x_min_mm", "x_max_mm", "y_min_mm", "y_max_mm", "height_mm")
+
+
+def validate_clamps(value) -> None:
+    """Clamps are a list of rectangles in part coordinates with a height above the fixture bed:
+    ``{"name", "x_min_mm", "x_max_mm", "y_min_mm", "y_max_mm", "height_mm"}``."""
+    if not isinstance(value, list):
+        raise ValidationError("Clamps must be a list of objects.")
+    for index, clamp in enumerate(value, start=1):
+        if not isinstance(clamp, dict) or set(clamp) != set(CLAMP_KEYS):
+            raise ValidationError(f"Clamp {index} must have exactly the keys {', '.join(CLAMP_KEYS)}.")
+        if not isinstance(clamp["name"], str) or len(clamp["name"]) > 120:
+            raise ValidationError(f"Clamp {index}: name must be text of at most 120 characters.")
+        for key in CLAMP_KEYS[1:]:
+            number = clamp[key]
+            if isinstance(number, bool) or not isinstance(number, int | float) or not math.isfinite(number):
+                raise ValidationError(f"Clamp {index}: {key} must be a number.")
+        if clamp["x_max_mm"] < clamp["x_min_mm"] or clamp["y_max_mm"] < clamp["y_min_mm"]:
+            raise ValidationError(f"Clamp {index}: a max is below its min.")
+        if clamp["height_mm"] < 0:
+            raise ValidationError(f"Clamp {index}: height_mm must not be negative.")
 
 
 def _choices(enum) -> list[tuple[str, str]]:
@@ -34,10 +59,51 @@ class Machine(models.Model):
     max_feed_xy_mm_min = models.FloatField(validators=[positive])
     max_feed_z_mm_min = models.FloatField(validators=[positive])
     spindle_power_w = models.FloatField(validators=[positive])
+    # Soft limits in machine coordinates (where the controller lets the tool's controlled point go). No check
+    # assumes where work zero is: fixtures say that.
+    soft_x_min_mm = models.FloatField(default=0.0, help_text="Soft limit, machine coordinates.")
+    soft_x_max_mm = models.FloatField(default=0.0, help_text="Soft limit, machine coordinates.")
+    soft_y_min_mm = models.FloatField(default=0.0, help_text="Soft limit, machine coordinates.")
+    soft_y_max_mm = models.FloatField(default=0.0, help_text="Soft limit, machine coordinates.")
+    soft_z_min_mm = models.FloatField(default=0.0, help_text="Soft limit, machine coordinates (Z up).")
+    soft_z_max_mm = models.FloatField(default=0.0, help_text="Soft limit, machine coordinates (Z up).")
+    # What the machine can hold.
+    spindle_orientation = models.CharField(
+        max_length=16, choices=[("vertical", "vertical"), ("horizontal", "horizontal")], default="vertical"
+    )
+    collet_min_mm = models.FloatField(default=0.0, validators=[non_negative], help_text="Smallest shank; 0 if none.")
+    collet_max_mm = models.FloatField(default=0.0, validators=[non_negative], help_text="Largest shank; 0 if none.")
+    saw_mount = models.CharField(
+        max_length=16,
+        choices=[("none", "none"), ("arbor", "saw arbor"), ("angle_head", "angle head")],
+        default="none",
+        help_text="A saw blade needs a saw arbor or an angle head; a collet cannot hold one.",
+    )
+    saw_max_blade_mm = models.FloatField(default=0.0, validators=[non_negative], help_text="0 without a saw mount.")
+    saw_blade_plane = models.CharField(
+        max_length=2,
+        choices=[("XZ", "XZ (blade travels along X)"), ("YZ", "YZ (blade travels along Y)")],
+        blank=True,
+        default="",
+        help_text="The plane a mounted blade turns in; it can only travel along that plane.",
+    )
 
     class Meta:
         ordering = ["machine_id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(soft_x_max_mm__gt=F("soft_x_min_mm"))
+                & Q(soft_y_max_mm__gt=F("soft_y_min_mm"))
+                & Q(soft_z_max_mm__gt=F("soft_z_min_mm")),
+                name="machine_soft_limits",
+            ),
+            models.CheckConstraint(
+                condition=Q(collet_min_mm__gte=0, collet_max_mm__gte=F("collet_min_mm")), name="machine_collet_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(saw_mount="none") | (Q(saw_max_blade_mm__gt=0) & Q(saw_blade_plane__in=["XZ", "YZ"])),
+                name="machine_saw_mount",
+            ),
             models.CheckConstraint(condition=Q(rpm_max__gte=F("rpm_min")), name="machine_rpm_range"),
             models.CheckConstraint(
                 condition=Q(travel_x_mm__gt=0, travel_y_mm__gt=0, travel_z_mm__gt=0), name="machine_travel_positive"
@@ -102,3 +168,48 @@ class Material(models.Model):
 
     def __str__(self) -> str:
         return self.material_id
+
+
+@pghistory.track()
+class Fixture(models.Model):
+    """A work offset of a machine: where the part's datum sits, what the stock rests on, and what clamps it.
+
+    The controller holds ``origin_x_mm`` / ``origin_y_mm`` as the work offset's X and Y; ``origin_z_mm`` is the
+    machine Z of the surface the stock rests on, and work Z0 (the stock top) is touched off on each job.
+    """
+
+    machine = models.ForeignKey(Machine, on_delete=models.CASCADE, related_name="fixtures")
+    fixture_id = models.CharField(max_length=64, validators=[registry_id_validator])
+    name = models.CharField(max_length=120)
+    work_offset = models.CharField(max_length=3, choices=[(code.value, code.value) for code in WorkOffset])
+    origin_x_mm = models.FloatField(help_text="Machine X of the part's X0.")
+    origin_y_mm = models.FloatField(help_text="Machine Y of the part's Y0.")
+    origin_z_mm = models.FloatField(help_text="Machine Z of the surface the stock rests on (jig bed, spoilboard).")
+    clamps = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_clamps],
+        help_text='[{"name", "x_min_mm", "x_max_mm", "y_min_mm", "y_max_mm", "height_mm"}] in part coordinates, '
+        "height above the bed.",
+    )
+    is_default = models.BooleanField(default=False, help_text="Used when a job names no fixture.")
+
+    class Meta:
+        ordering = ["machine__machine_id", "fixture_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["machine", "fixture_id"], name="fixture_id_per_machine"),
+            models.UniqueConstraint(fields=["machine", "work_offset"], name="fixture_offset_per_machine"),
+            models.UniqueConstraint(
+                fields=["machine"], condition=Q(is_default=True), name="fixture_one_default_per_machine"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.machine_id}:{self.fixture_id}"
+
+    def clean(self) -> None:
+        # Field validators skip "empty" values such as {}; clamps must still be a list.
+        try:
+            validate_clamps(self.clamps)
+        except ValidationError as error:
+            raise ValidationError({"clamps": error.messages}) from error

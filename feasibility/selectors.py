@@ -1,8 +1,11 @@
 """Reads of the shop registry, as the plain dicts the pure engine takes (docs/interfaces.md)."""
 
-from django.db import connection, models
+import json
 
-from feasibility.models import Machine, Material, Tool
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
+
+from feasibility.models import Fixture, Machine, Material, Tool
 from rmos_site.core.problems import ProblemError
 
 TOOL_KEYS = (
@@ -13,7 +16,15 @@ MATERIAL_KEYS = ("material_id", "name", "material_class", "janka_lbf", "density_
 MACHINE_KEYS = (
     "machine_id", "name", "travel_x_mm", "travel_y_mm", "travel_z_mm", "rpm_min", "rpm_max",
     "max_feed_xy_mm_min", "max_feed_z_mm_min", "spindle_power_w",
+    "soft_x_min_mm", "soft_x_max_mm", "soft_y_min_mm", "soft_y_max_mm", "soft_z_min_mm", "soft_z_max_mm",
+    "spindle_orientation", "collet_min_mm", "collet_max_mm", "saw_mount", "saw_max_blade_mm", "saw_blade_plane",
 )  # fmt: skip
+# A machine's entry carries its fixtures (work offsets) under "fixtures", ordered by fixture_id, so that the
+# snapshot every artifact keeps says where each job sat on the machine.
+FIXTURE_KEYS = (
+    "fixture_id", "name", "work_offset", "origin_x_mm", "origin_y_mm", "origin_z_mm", "clamps", "is_default",
+)  # fmt: skip
+_FIXTURE_FLOATS = ("origin_x_mm", "origin_y_mm", "origin_z_mm")
 
 # registry name in URLs -> (model, id field, keys)
 REGISTRIES: dict[str, tuple[type[models.Model], str, tuple[str, ...]]] = {
@@ -23,9 +34,38 @@ REGISTRIES: dict[str, tuple[type[models.Model], str, tuple[str, ...]]] = {
 }
 
 
+def _fixture(values: dict) -> dict:
+    """One fixture as the engine takes it; the same dict whether it came from the ORM or from JSON."""
+    fixture = {key: values[key] for key in FIXTURE_KEYS}
+    for key in _FIXTURE_FLOATS:
+        fixture[key] = float(fixture[key])
+    fixture["clamps"] = [{**clamp} for clamp in fixture["clamps"] or []]
+    return fixture
+
+
+def _fixtures_sql(machine_table: str) -> str:
+    """A subquery: the fixtures of the machine row ``machine_table`` as JSON text, ordered by fixture_id. Text,
+    not json: the driver would parse json itself, and the dicts must be built the one way ``_fixture`` does."""
+    quote = connection.ops.quote_name
+    pairs = ", ".join(f"'{key}', f.{quote(Fixture._meta.get_field(key).column)}" for key in FIXTURE_KEYS)
+    machine_fk = quote(Fixture._meta.get_field("machine").column)
+    return (
+        f"(SELECT COALESCE(json_agg(json_build_object({pairs}) ORDER BY f.{quote('fixture_id')}), '[]')::text "
+        f"FROM {quote(Fixture._meta.db_table)} AS f WHERE f.{machine_fk} = {machine_table}.{quote('id')})"
+    )
+
+
 def _entries(model, keys, **filters) -> list[dict]:
     # values() skips model instantiation: the engine wants plain dicts anyway.
-    return list(model.objects.filter(**filters).values(*keys))
+    query = model.objects.filter(**filters)
+    if model is not Machine:
+        return list(query.values(*keys))
+    # A machine carries its fixtures, read in the same query.
+    table = connection.ops.quote_name(Machine._meta.db_table)
+    entries = list(query.annotate(fixtures_json=RawSQL(_fixtures_sql(table), ())).values(*keys, "fixtures_json"))
+    for entry in entries:
+        entry["fixtures"] = [_fixture(fixture) for fixture in json.loads(entry.pop("fixtures_json"))]
+    return entries
 
 
 def registry_list(registry: str) -> list[dict]:
@@ -52,8 +92,9 @@ def registry_lookup(*, tool_id: str, material_id: str, machine_id: str) -> dict[
     """The entries a verdict needs, ``None`` for an unknown id (the engine turns that into UNKNOWN).
 
     One query for all three (every feasibility and toolpaths request pays it): a left join of each table on its
-    id, so an unknown or empty id leaves that entry's columns NULL. The values are exactly those ``values()``
-    returns (none of these fields has a database converter), so the verdict and its hash are unchanged.
+    id, so an unknown or empty id leaves that entry's columns NULL, and the machine's fixtures as one JSON
+    array. The values are exactly those ``registry_get`` returns, so the verdict and its hash do not depend on
+    which of the two read the registry.
     """
     wanted = {"tool": ("tools", tool_id), "material": ("materials", material_id), "machine": ("machines", machine_id)}
     columns, joins, params, offsets = [], [], [], {}
@@ -65,6 +106,7 @@ def registry_lookup(*, tool_id: str, material_id: str, machine_id: str) -> dict[
         id_column = quote(model._meta.get_field(id_field).column)
         joins.append(f"LEFT JOIN {quote(model._meta.db_table)} AS {alias} ON {alias}.{id_column} = %s")
         params.append(entry_id or None)  # NULL matches nothing: an empty id is unknown, as before
+    columns.append(_fixtures_sql("machine"))
     sql = f"SELECT {', '.join(columns)} FROM (SELECT 1) AS one {' '.join(joins)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -75,4 +117,6 @@ def registry_lookup(*, tool_id: str, material_id: str, machine_id: str) -> dict[
         values = row[offsets[alias] : offsets[alias] + len(keys)]
         # The id column (first key) is NOT NULL in the table: NULL means no such entry.
         found[alias] = dict(zip(keys, values, strict=True)) if values[0] is not None else None
+    if found["machine"] is not None:
+        found["machine"]["fixtures"] = [_fixture(fixture) for fixture in json.loads(row[-1])]
     return found

@@ -6,8 +6,8 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from feasibility.models import Machine, Material, Tool
-from feasibility.selectors import MACHINE_KEYS, MATERIAL_KEYS, TOOL_KEYS
+from feasibility.models import Fixture, Machine, Material, Tool, registry_id_validator
+from feasibility.selectors import FIXTURE_KEYS, MACHINE_KEYS, MATERIAL_KEYS, TOOL_KEYS
 
 
 class ToolSerializer(serializers.ModelSerializer):
@@ -22,10 +22,18 @@ class MaterialSerializer(serializers.ModelSerializer):
         fields = MATERIAL_KEYS
 
 
+class FixtureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Fixture
+        fields = FIXTURE_KEYS
+
+
 class MachineSerializer(serializers.ModelSerializer):
+    fixtures = FixtureSerializer(many=True, read_only=True, help_text="Work offsets, ordered by fixture_id.")
+
     class Meta:
         model = Machine
-        fields = MACHINE_KEYS
+        fields = (*MACHINE_KEYS, "fixtures")
 
 
 REGISTRY_SERIALIZERS = {"tools": ToolSerializer, "materials": MaterialSerializer, "machines": MachineSerializer}
@@ -174,6 +182,18 @@ class DesignField(serializers.JSONField):
         return dict(inner.validated_data)
 
 
+class StrictRegistryIdField(serializers.CharField):
+    """A registry id as JSON text: a number or an object is a wrong type (400), not an id."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=64, validators=[registry_id_validator], **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class CutSerializer(StrictSerializer):
     rpm = StrictIntegerField(min_value=0, max_value=1_000_000, required=False)
     feed_mm_min = _length(required=False)
@@ -192,6 +212,12 @@ class JobRequestSerializer(StrictSerializer):
     machine_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     design = DesignField(required=False, allow_null=True, default=None)
     cut = CutSerializer(required=False, allow_null=True, default=None)
+    fixture = StrictRegistryIdField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A fixture (work offset) of the machine; default: the machine's default fixture.",
+    )
     session_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
 
@@ -201,6 +227,10 @@ class CheckSerializer(serializers.Serializer):
     message = serializers.CharField()
     value = serializers.JSONField(allow_null=True)
     limit = serializers.JSONField(allow_null=True)
+    unit = serializers.CharField(allow_null=True, help_text="Unit of value and limit (mm, rpm, m/min, W...).")
+    suggestions = serializers.ListField(
+        child=serializers.CharField(), help_text="For a check that does not pass: the nearest changes that would."
+    )
 
 
 class SafetySerializer(serializers.Serializer):

@@ -58,7 +58,7 @@ def feasibility_evaluate(*, inputs: dict) -> Evaluation:
     ``feasibility_sha256`` covers the inputs, the registry entries used, the engine version and the verdict,
     so the same request against the same registry hashes the same, and any registry edit changes it.
     """
-    inputs = {key: inputs.get(key) for key in ("tool_id", "material_id", "machine_id", "design", "cut")}
+    inputs = {key: inputs.get(key) for key in ("tool_id", "material_id", "machine_id", "fixture", "design", "cut")}
     snapshot = registry_lookup(
         tool_id=inputs["tool_id"], material_id=inputs["material_id"], machine_id=inputs["machine_id"]
     )

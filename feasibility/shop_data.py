@@ -1,12 +1,14 @@
 """The default shop: the registry a fresh RMOS install judges with, as plain data (see docs/interfaces.md).
 
 The dicts carry exactly the interface keys; where each number comes from is said in the comments.
-Wood figures are the usual public Wood Database-style values: Janka side hardness (lbf) and average dried
-density (kg/m3, 12 % moisture). Chip-load bands are for 2-flute carbide router bits in hardwood, taken
+Wood figures are the Wood Database's Janka side hardness (lbf) and average dried density (kg/m3, 12 % moisture),
+except where a comment names another source. Chip-load bands are for 2-flute carbide router bits in hardwood, taken
 from the conservative end of the common manufacturers' chip-load charts (Onsrud, Amana, Whiteside);
 the engine scales them by hardness (docs/feasibility.md). Saw bands are the effective chip thickness per
 tooth, which the engine corrects for the very shallow engagement of a saw (radial chip thinning).
 """
+
+import copy
 
 MATERIALS: list[dict] = [
     # Gaboon ebony (Diospyros crassiflora): 3080 lbf, 955 kg/m3; oily enough to gum and burnish when hot.
@@ -45,7 +47,9 @@ MATERIALS: list[dict] = [
         "density_kg_m3": 705,
         "oily": False,
     },
-    # Honduran mahogany (Swietenia macrophylla): 800 lbf, 590 kg/m3.
+    # Honduran mahogany (Swietenia macrophylla): 800 lbf is the USDA Forest Products Laboratory figure for dry
+    # wood (Chudnoff, Tropical Timbers of the World, fact sheet "Swietenia macrophylla"; the Wood Database gives
+    # 900 lbf); 590 kg/m3 average dried weight from the Wood Database.
     {
         "material_id": "mahogany",
         "name": "Honduran mahogany",
@@ -113,8 +117,8 @@ MATERIALS: list[dict] = [
 
 TOOLS: list[dict] = [
     # Thin-kerf slotting blade for fret slots: 0.6 mm kerf (fret tangs want 0.58-0.60 mm slots), carbide
-    # tipped; 40 mm usable depth below the arbor flange; rated 9000 rpm (66 m/s rim speed). shank_mm holds
-    # the arbor bore.
+    # tipped; 40 mm usable depth below the arbor flange; rated 9000 rpm (66 m/s rim speed, inside the 40-70 m/s
+    # hardwood band). shank_mm holds the arbor bore. It needs a saw arbor or an angle head (TOOL_HOLDING).
     {
         "tool_id": "saw:thin_140",
         "name": "140 mm thin-kerf fret slotting blade, 0.6 mm kerf",
@@ -132,7 +136,8 @@ TOOLS: list[dict] = [
         "tool_material": "carbide",
     },
     # HSS slitting saw, 100 x 0.58 mm (0.023 in), 80 teeth, 22 mm bore; kept slow (6000 rpm, 31 m/s rim)
-    # because an HSS slitting saw is not balanced for woodworking speeds.
+    # because an HSS slitting saw is not balanced for woodworking speeds: below the hardwood band, so its rim
+    # speed warns (it cuts, poorly).
     {
         "tool_id": "saw:slit_100",
         "name": "100 mm HSS slitting saw, 0.58 mm kerf",
@@ -249,6 +254,45 @@ TOOLS: list[dict] = [
         "vbit_angle_deg": None,
         "tool_material": "carbide",
     },
+    # Fret-slotting end mill, 0.023 in (0.584 mm), 3 flutes, on a 1/8 in shank: how CNC shops slot frets for
+    # standard 0.023 in tangs. Precise Bits' fret-slot tutorial (precisebits.com/tutorials/cutting-fret-slot) runs
+    # it at 24 000 rpm, 0.00069 in (0.0175 mm) per tooth in ebony, passes 1 x D deep, and notes 1.4-2.3 m/min
+    # cuts better in all but the hardest boards: a 0.02-0.035 mm band for the reference hardwood (ebony scales it
+    # to 0.012-0.021 mm). 1/8 in cutting length slots the usual 3 mm depth; 24 000 rpm is the maker's figure.
+    {
+        "tool_id": "router:fret_0_58mm",
+        "name": "0.023 in (0.58 mm) 3-flute fret-slotting end mill",
+        "kind": "router",
+        "diameter_mm": 0.584,
+        "flutes": 3,
+        "flute_length_mm": 3.2,
+        "shank_mm": 3.175,
+        "stickout_mm": 16.0,
+        "kerf_mm": None,
+        "max_rpm": 24000,
+        "chipload_min_mm": 0.02,
+        "chipload_max_mm": 0.035,
+        "vbit_angle_deg": None,
+        "tool_material": "carbide",
+    },
+    # 1/16 in 2-flute upcut on a 1/8 in shank, 1/4 in cutting length: inlay pockets, purfling and binding
+    # detail. Hardwood chip load 0.001-0.002 in (0.025-0.05 mm), the 1/16 in row of the Onsrud and Amana charts.
+    {
+        "tool_id": "router:upcut_1_16in",
+        "name": "1/16 in 2-flute upcut spiral",
+        "kind": "router",
+        "diameter_mm": 1.5875,
+        "flutes": 2,
+        "flute_length_mm": 6.35,
+        "shank_mm": 3.175,
+        "stickout_mm": 16.0,
+        "kerf_mm": None,
+        "max_rpm": 24000,
+        "chipload_min_mm": 0.025,
+        "chipload_max_mm": 0.05,
+        "vbit_angle_deg": None,
+        "tool_material": "carbide",
+    },
     # 1/2 in V-groove bits on 1/4 in shanks; flute length is the cone height r / tan(angle / 2).
     {
         "tool_id": "vbit:60deg",
@@ -284,8 +328,15 @@ TOOLS: list[dict] = [
     },
 ]
 
+# Every machine homes to machine X0 Y0 at the front left and Z0 at the top of its travel, so its soft limits are
+# X 0..travel_x, Y 0..travel_y, Z -travel_z..0 (LinuxCNC's usual configuration). A fixture's origin is the machine
+# position of the part's datum in XY and of the surface the stock rests on in Z; clamps are in part coordinates,
+# heights above that surface (docs/feasibility.md, "Fixtures and datums").
 MACHINES: list[dict] = [
-    # A mid-size hobby/pro router with a 2.2 kW, 24000 rpm air-cooled VFD spindle (the common ER20 class).
+    # A mid-size hobby/pro router with a 2.2 kW, 24000 rpm air-cooled VFD spindle and an ER20 collet (1-13 mm).
+    # Its default fixture is the shop's fret-board jig: the nut line on a pin stop 150 mm from the X home, the
+    # board's centreline at mid-travel in Y, a jig bed 90 mm below the Z home, one toggle clamp on the tail of the
+    # board past the last fret. G55 is the spoilboard, work zero at the centre of the table.
     {
         "machine_id": "router_a",
         "name": "Mid-size CNC router, 2.2 kW spindle",
@@ -297,8 +348,51 @@ MACHINES: list[dict] = [
         "max_feed_xy_mm_min": 10000.0,
         "max_feed_z_mm_min": 3000.0,
         "spindle_power_w": 2200.0,
+        "soft_x_min_mm": 0.0,
+        "soft_x_max_mm": 800.0,
+        "soft_y_min_mm": 0.0,
+        "soft_y_max_mm": 600.0,
+        "soft_z_min_mm": -120.0,
+        "soft_z_max_mm": 0.0,
+        "spindle_orientation": "vertical",
+        "collet_min_mm": 1.0,
+        "collet_max_mm": 13.0,
+        "saw_mount": "none",
+        "saw_max_blade_mm": 0.0,
+        "saw_blade_plane": "",
+        "fixtures": [
+            {
+                "fixture_id": "fretboard_jig",
+                "name": "Fret-board jig: nut line on the pin stop, board centreline on Y0",
+                "work_offset": "G54",
+                "origin_x_mm": 150.0,
+                "origin_y_mm": 300.0,
+                "origin_z_mm": -90.0,
+                "clamps": [
+                    {
+                        "name": "tail toggle clamp",
+                        "x_min_mm": 495.0,
+                        "x_max_mm": 535.0,
+                        "y_min_mm": -20.0,
+                        "y_max_mm": 20.0,
+                        "height_mm": 20.0,
+                    }
+                ],
+                "is_default": True,
+            },
+            {
+                "fixture_id": "spoilboard",
+                "name": "Spoilboard, work zero at the centre of the table",
+                "work_offset": "G55",
+                "origin_x_mm": 400.0,
+                "origin_y_mm": 300.0,
+                "origin_z_mm": -100.0,
+                "clamps": [],
+                "is_default": False,
+            },
+        ],
     },
-    # A desktop 4040-class machine with a 500 W DC ER11 spindle (12000 rpm).
+    # A desktop 4040-class machine with a 500 W DC spindle and an ER11 collet (0.5-7 mm).
     {
         "machine_id": "desktop_4040",
         "name": "Desktop 4040 router, 500 W DC spindle",
@@ -310,8 +404,33 @@ MACHINES: list[dict] = [
         "max_feed_xy_mm_min": 3000.0,
         "max_feed_z_mm_min": 1000.0,
         "spindle_power_w": 500.0,
+        "soft_x_min_mm": 0.0,
+        "soft_x_max_mm": 400.0,
+        "soft_y_min_mm": 0.0,
+        "soft_y_max_mm": 400.0,
+        "soft_z_min_mm": -78.0,
+        "soft_z_max_mm": 0.0,
+        "spindle_orientation": "vertical",
+        "collet_min_mm": 0.5,
+        "collet_max_mm": 7.0,
+        "saw_mount": "none",
+        "saw_max_blade_mm": 0.0,
+        "saw_blade_plane": "",
+        "fixtures": [
+            {
+                "fixture_id": "spoilboard",
+                "name": "Spoilboard, work zero at the centre of the table",
+                "work_offset": "G54",
+                "origin_x_mm": 200.0,
+                "origin_y_mm": 200.0,
+                "origin_z_mm": -65.0,
+                "clamps": [],
+                "is_default": True,
+            }
+        ],
     },
-    # A 3018-class hobby machine: 775 DC motor spindle (about 10000 rpm, well under 100 W of cutting power).
+    # A 3018-class hobby machine: 775 DC motor spindle (about 10000 rpm, well under 100 W of cutting power) with
+    # an ER11 collet extension.
     {
         "machine_id": "desktop_3018",
         "name": "3018 desktop router, 775 motor spindle",
@@ -323,6 +442,70 @@ MACHINES: list[dict] = [
         "max_feed_xy_mm_min": 1500.0,
         "max_feed_z_mm_min": 600.0,
         "spindle_power_w": 80.0,
+        "soft_x_min_mm": 0.0,
+        "soft_x_max_mm": 300.0,
+        "soft_y_min_mm": 0.0,
+        "soft_y_max_mm": 180.0,
+        "soft_z_min_mm": -45.0,
+        "soft_z_max_mm": 0.0,
+        "spindle_orientation": "vertical",
+        "collet_min_mm": 0.5,
+        "collet_max_mm": 7.0,
+        "saw_mount": "none",
+        "saw_max_blade_mm": 0.0,
+        "saw_blade_plane": "",
+        "fixtures": [
+            {
+                "fixture_id": "spoilboard",
+                "name": "Spoilboard, work zero at the centre of the table",
+                "work_offset": "G54",
+                "origin_x_mm": 150.0,
+                "origin_y_mm": 90.0,
+                "origin_z_mm": -38.0,
+                "clamps": [],
+                "is_default": True,
+            }
+        ],
+    },
+    # A CNC fret-slotting saw: a horizontal arbor carrying blades up to 150 mm, the blade turning in the YZ plane so
+    # it crosses the board along Y; the sled moves the board along X under it. 3000-9000 rpm puts a 140 mm blade at
+    # 22-66 m/s (the hardwood band is 40-70 m/s); a 40-tooth blade at that speed needs feeds of several m/min for
+    # its chips to be chips rather than dust.
+    {
+        "machine_id": "fret_saw",
+        "name": "CNC fret-slotting saw, 150 mm arbor",
+        "travel_x_mm": 700.0,
+        "travel_y_mm": 200.0,
+        "travel_z_mm": 60.0,
+        "rpm_min": 3000,
+        "rpm_max": 9000,
+        "max_feed_xy_mm_min": 12000.0,
+        "max_feed_z_mm_min": 2000.0,
+        "spindle_power_w": 1500.0,
+        "soft_x_min_mm": 0.0,
+        "soft_x_max_mm": 700.0,
+        "soft_y_min_mm": 0.0,
+        "soft_y_max_mm": 200.0,
+        "soft_z_min_mm": -60.0,
+        "soft_z_max_mm": 0.0,
+        "spindle_orientation": "horizontal",
+        "collet_min_mm": 0.0,
+        "collet_max_mm": 0.0,
+        "saw_mount": "arbor",
+        "saw_max_blade_mm": 150.0,
+        "saw_blade_plane": "YZ",
+        "fixtures": [
+            {
+                "fixture_id": "fretboard_sled",
+                "name": "Fret-board sled: nut line on the index pin, board centreline on Y0",
+                "work_offset": "G54",
+                "origin_x_mm": 100.0,
+                "origin_y_mm": 100.0,
+                "origin_z_mm": -50.0,
+                "clamps": [],
+                "is_default": True,
+            }
+        ],
     },
 ]
 
@@ -337,4 +520,4 @@ def materials_by_id() -> dict[str, dict]:
 
 
 def machines_by_id() -> dict[str, dict]:
-    return {machine["machine_id"]: dict(machine) for machine in MACHINES}
+    return {machine["machine_id"]: copy.deepcopy(machine) for machine in MACHINES}

@@ -4,13 +4,19 @@ No Django, no I/O, no clock: the same design, cut, tool and machine give the sam
 
 Conventions of every program:
 - X/Y/Z is the tool's controlled point: the tip centre of a router bit or V-bit, the lowest point of a
-  saw blade. Program zero is the centre of the machine travel; Z0 is the top of the stock.
+  saw blade. Coordinates are part coordinates (``feasibility.geometry``): X0 Y0 the part's datum, Z0 the
+  top of the stock; the program selects the fixture's work offset (G54..G59) that puts them on the machine.
+- Geometry: every dimension and the tool-centre path come from ``feasibility.geometry.plan``, the same
+  plan the feasibility engine judged the envelope of.
 - Entry: a straight plunge at ``cut["plunge_mm_min"]`` from safe Z (no ramp), so the only moves below safe
   Z are feed moves and the verifier can check each one; rapids travel only at safe Z.
 - Depth: ``n = ceil(depth / stepdown)`` equal levels, each at most the stepdown, put on the output grid
   towards the surface so the program never goes below the design depth or the judged ``cut["depth_mm"]``.
 - Arcs: full circles as two half-circle G3 arcs (CCW, climb on the outer wall) with I/J relative to the
-  arc start, which every common controller reads the same way.
+  arc start, which every common controller reads the same way. Centre and radius are put on the output grid
+  first, so both half circles have exactly equal start and end radii as written; a circle whose radius is
+  below ``MIN_ARC_RADIUS_MM`` on that grid is not emitted (interpreters refuse such arcs, and it lies inside
+  the cutter anyway).
 - Numbers: rounded to 3 decimals, trailing zeros stripped, never "-0". Moves carry the rounded values, so
   the move list and the text describe exactly the same path.
 """
@@ -22,10 +28,12 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-DECIMALS = 3
+from feasibility import geometry
+from feasibility.enums import WorkOffset
+from feasibility.geometry import MIN_ARC_RADIUS_MM, OUTPUT_DECIMALS, SAW_SHAPES, quantise
+
+DECIMALS = OUTPUT_DECIMALS
 SPINDLE_DWELL_S = 2
-# Air gap kept between the tool and the board edge when a through cut (fret slot) starts or ends.
-LEAD_CLEARANCE_MM = 2.0
 # Tolerance for comparing millimetre quantities computed in floating point.
 EPS = 1e-9
 # The feasibility engine reports cut figures rounded to 3 decimals, so its depth_mm may differ from the
@@ -48,10 +56,15 @@ DESIGN_KEYS = {
     "pocket_circle": ("d", "depth"),
     "pocket_rect": ("w", "h", "depth"),
 }
-# A saw blade cannot follow a curve or clear an area; refusing here keeps a mistaken verdict from
-# turning into a blade driven sideways.
-SAW_SHAPES = frozenset({"slot", "fret_slots"})
 COMMENT_MAX_CHARS = 72
+# Where each shape's datum is (docs/feasibility.md, "Fixtures and datums"), for the header.
+DATUMS = {
+    "ring": "X0 Y0 = centre of the ring",
+    "slot": "X0 Y0 = start point of the slot",
+    "fret_slots": "X0 = nut line, Y0 = board centreline",
+    "pocket_circle": "X0 Y0 = centre of the pocket",
+    "pocket_rect": "X0 Y0 = centre of the pocket",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +92,6 @@ class Program:
 def format_number(value: float) -> str:
     text = f"{value:.{DECIMALS}f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
-
-
-def quantise(value: float) -> float:
-    # Adding 0.0 turns a rounded -0.0 into 0.0.
-    return round(value, DECIMALS) + 0.0
 
 
 def arc_sweep(sx: float, sy: float, ex: float, ey: float, cx: float, cy: float, *, ccw: bool) -> float:
@@ -118,6 +126,8 @@ def generate(*, design: dict, cut: dict, tool: dict, machine: dict) -> Program:
     if shape not in DESIGN_KEYS:
         raise ValueError(f"unknown design shape {shape!r}")
     if tool["kind"] == "saw" and shape not in SAW_SHAPES:
+        # A blade cannot follow a curve or clear an area; refusing here keeps a mistaken verdict from turning
+        # into a blade driven sideways.
         raise ValueError(f"a saw blade cannot cut a {shape}; use a router bit or V-bit")
     design_depth, cut_depth = _positive(design, "depth"), _positive(cut, "depth_mm")
     if abs(design_depth - cut_depth) > DEPTH_AGREEMENT_MM:
@@ -126,30 +136,46 @@ def generate(*, design: dict, cut: dict, tool: dict, machine: dict) -> Program:
     depth = min(design_depth, cut_depth)
     for key in ("rpm", "feed_mm_min", "plunge_mm_min", "stepdown_mm", "safe_z_mm"):
         _positive(cut, key)
+    fixture = work_fixture(cut, machine)
 
     levels = _levels(depth, float(cut["stepdown_mm"]))
-    width = _cutting_width(tool, depth)
+    shape_of_tool = geometry.ToolShape.of(tool)
+    width = geometry.cut_width(shape_of_tool, depth)
+    # The path the engine judged: planned from the design itself (a saw's half-chord at the design depth).
+    plan = geometry.plan(design, shape_of_tool)
     path = _Path(
         safe_z=float(cut["safe_z_mm"]),
         feed=float(cut["feed_mm_min"]),
         plunge=float(cut["plunge_mm_min"]),
     )
     if shape == "ring":
-        _ring(path, design, width, _stepover(cut, width), levels)
+        if float(design["inner_d"]) < 0:
+            raise ValueError(f"ring inner_d must not be negative, got {design['inner_d']}")
+        _refuse_too_wide((float(design["od"]) - float(design["inner_d"])) / 2, width, "ring channel")
+        _concentric(path, plan, _stepover(cut, width), levels)
     elif shape == "pocket_circle":
-        _pocket_circle(path, design, width, _stepover(cut, width), levels)
+        _refuse_too_wide(float(design["d"]), width, "pocket")
+        _concentric(path, plan, _stepover(cut, width), levels)
     elif shape == "pocket_rect":
-        _pocket_rect(path, design, width, _stepover(cut, width), levels)
+        _refuse_too_wide(float(design["w"]), width, "pocket width")
+        _refuse_too_wide(float(design["h"]), width, "pocket height")
+        _pocket_rect(path, plan, _stepover(cut, width), levels)
     elif shape == "slot":
-        _slot(path, design, levels)
+        if tool["kind"] == "saw":
+            chord = geometry.saw_half_chord(float(tool["diameter_mm"]), depth)
+            if geometry.saw_slot_travel(float(design["length"]), chord) < -EPS:
+                raise ValueError(
+                    f"the blade's kerf is {format_number(2 * chord)} mm long at this depth, longer than the slot"
+                )
+        _passes(path, plan.lines[0], levels)
     else:
-        _fret_slots(path, design, levels, _lead_in(tool, width, depth))
+        _fret_slots(path, plan, levels)
 
     moves = tuple(path.moves)
     # moves[0] is the opening retract: the tool must be clear before the spindle starts.
     lines = [
-        *_header(design, cut, tool, machine, width, levels),
-        "G21 G90 G17",
+        *_header(design, cut, tool, machine, fixture, width, levels),
+        f"G21 G90 G17 {fixture['work_offset']}",
         *_emit(moves[:1]),
         f"M3 S{format_number(float(cut['rpm']))}",
         f"G4 P{SPINDLE_DWELL_S}",
@@ -158,6 +184,19 @@ def generate(*, design: dict, cut: dict, tool: dict, machine: dict) -> Program:
         "M30",
     ]
     return Program(moves=moves, gcode_text="\n".join(lines) + "\n")
+
+
+def work_fixture(cut: dict, machine: dict) -> dict:
+    """The machine's fixture the cut was judged on (``cut["fixture_id"]``, else the machine's default one);
+    ValueError when the machine has no such fixture, or it has no valid work offset."""
+    fixture_id = cut.get("fixture_id")
+    for fixture in machine.get("fixtures") or ():
+        if fixture.get("fixture_id") == fixture_id or (fixture_id is None and fixture.get("is_default") is True):
+            if fixture.get("work_offset") not in set(WorkOffset):
+                raise ValueError(f"fixture {fixture.get('fixture_id')!r} has no valid work offset")
+            return fixture
+    wanted = repr(fixture_id) if fixture_id is not None else "marked as its default"
+    raise ValueError(f"machine {machine.get('machine_id')!r} has no fixture {wanted}")
 
 
 class _Path:
@@ -199,11 +238,16 @@ class _Path:
             self.x, self.y = x, y
 
     def full_circle(self, cx: float, cy: float) -> None:
-        """Two CCW half circles around (cx, cy), starting and ending at the current point."""
+        """Two CCW half circles around (cx, cy), starting and ending at the current point.
+
+        Centre and current point are on the output grid, so the opposite point and both centre offsets are too:
+        what is written has equal start and end radii. A radius below MIN_ARC_RADIUS_MM is not a circle worth
+        (or safe) writing: it lies inside the cutter, and interpreters refuse near-zero arcs."""
+        cx, cy = quantise(cx), quantise(cy)
         sx, sy = self.x, self.y
-        ox, oy = quantise(2 * cx - sx), quantise(2 * cy - sy)
-        if (ox, oy) == (sx, sy):
+        if math.hypot(sx - cx, sy - cy) < MIN_ARC_RADIUS_MM:
             return
+        ox, oy = quantise(2 * cx - sx), quantise(2 * cy - sy)
         self.moves.append(Move(ARC_CCW, x=ox, y=oy, feed=self.feed, i=quantise(cx - sx), j=quantise(cy - sy)))
         self.moves.append(Move(ARC_CCW, x=sx, y=sy, feed=self.feed, i=quantise(cx - ox), j=quantise(cy - oy)))
         self.x, self.y = sx, sy
@@ -221,33 +265,7 @@ def _positive(values: dict, key: str) -> float:
 
 def _levels(depth: float, stepdown: float) -> list[float]:
     count = max(1, math.ceil(depth / stepdown - EPS))
-    return [_no_deeper(-depth * k / count) for k in range(1, count + 1)]
-
-
-def _no_deeper(z: float) -> float:
-    """z on the output grid, rounded towards the surface so no level ends up below the depth asked for."""
-    scale = 10**DECIMALS
-    # The small offset keeps float noise (-2999.9999999996 for -3) from lifting an exact value a whole step.
-    return math.ceil(z * scale - 1e-6) / scale + 0.0
-
-
-def _spaced(start: float, stop: float, max_step: float) -> list[float]:
-    """Evenly spaced values from start to stop inclusive, no two neighbours further apart than max_step."""
-    if stop - start <= EPS:
-        return [start]
-    count = math.ceil((stop - start) / max_step - EPS)
-    return [start + (stop - start) * k / count for k in range(count + 1)]
-
-
-def _cutting_width(tool: dict, depth: float) -> float:
-    if tool["kind"] == "saw":
-        return _positive(tool, "kerf_mm")
-    diameter = _positive(tool, "diameter_mm")
-    angle = tool.get("vbit_angle_deg")
-    if tool["kind"] == "vbit" and angle:
-        # Walls and stepover are set by the width the V cuts at full depth.
-        return min(diameter, 2 * depth * math.tan(math.radians(float(angle)) / 2))
-    return diameter
+    return [geometry.no_deeper(-depth * k / count) for k in range(1, count + 1)]
 
 
 def _stepover(cut: dict, width: float) -> float:
@@ -255,27 +273,16 @@ def _stepover(cut: dict, width: float) -> float:
     return min(_positive(cut, "stepover_mm"), width)
 
 
-def _lead_in(tool: dict, width: float, depth: float) -> float:
-    """How far outside the board edge a through cut starts so that the tool enters the board at speed."""
-    if tool["kind"] == "saw":
-        radius = _positive(tool, "diameter_mm") / 2
-        # The blade's reach along the cut at full depth is the half chord at that depth.
-        reach = math.sqrt(max(0.0, radius**2 - (radius - min(depth, radius)) ** 2))
-        return reach + LEAD_CLEARANCE_MM
-    return width / 2 + LEAD_CLEARANCE_MM
-
-
-def _tool_centre_extent(size: float, width: float, label: str) -> float:
-    """Half the travel of the tool centre across a feature of the given size, keeping the cut inside it."""
-    half = (size - width) / 2
-    if half < -EPS:
+def _refuse_too_wide(size: float, width: float, label: str) -> None:
+    if geometry.centre_extent(size, width) < -EPS:
         raise ValueError(f"the tool cuts {format_number(width)} mm wide, wider than the {label} ({size} mm)")
-    return max(half, 0.0)
 
 
-def _concentric(path: _Path, cx: float, cy: float, radii: list[float], levels: list[float]) -> None:
+def _concentric(path: _Path, plan: geometry.Plan, stepover: float, levels: list[float]) -> None:
     # Alternating inward/outward per level lets each level start where the last one ended, inside the
     # area already cut, so one plunge per level and no retract.
+    cx, cy = plan.centre
+    radii = [quantise(radius) for radius in geometry.spaced(*plan.radii, stepover)]
     path.enter(cx + radii[0], cy, levels[0])
     for index, z in enumerate(levels):
         path.plunge(z)
@@ -285,26 +292,8 @@ def _concentric(path: _Path, cx: float, cy: float, radii: list[float], levels: l
     path.retract()
 
 
-def _ring(path: _Path, design: dict, width: float, stepover: float, levels: list[float]) -> None:
-    inner = float(design["inner_d"]) / 2
-    if inner < 0:
-        raise ValueError(f"ring inner_d must not be negative, got {design['inner_d']}")
-    channel = float(design["od"]) / 2 - inner
-    half = _tool_centre_extent(channel, width, "ring channel")
-    mid = inner + channel / 2
-    radii = _spaced(mid - half, mid + half, stepover)
-    _concentric(path, float(design["x"]), float(design["y"]), radii, levels)
-
-
-def _pocket_circle(path: _Path, design: dict, width: float, stepover: float, levels: list[float]) -> None:
-    outer = _tool_centre_extent(float(design["d"]), width, "pocket")
-    _concentric(path, float(design["x"]), float(design["y"]), _spaced(0.0, outer, stepover), levels)
-
-
-def _pocket_rect(path: _Path, design: dict, width: float, stepover: float, levels: list[float]) -> None:
-    cx, cy = float(design["x"]), float(design["y"])
-    half_x = _tool_centre_extent(float(design["w"]), width, "pocket width")
-    half_y = _tool_centre_extent(float(design["h"]), width, "pocket height")
+def _pocket_rect(path: _Path, plan: geometry.Plan, stepover: float, levels: list[float]) -> None:
+    (cx, cy), (half_x, half_y) = plan.centre, plan.half
     # Rows run along the longer side: fewer direction changes for the same area.
     along_x = half_x >= half_y
     half_u, half_v = (half_x, half_y) if along_x else (half_y, half_x)
@@ -312,10 +301,9 @@ def _pocket_rect(path: _Path, design: dict, width: float, stepover: float, level
     def point(u: float, v: float) -> tuple[float, float]:
         return (cx + u, cy + v) if along_x else (cx + v, cy + u)
 
-    rows = _spaced(-half_v, half_v, stepover)
+    rows = geometry.spaced(-half_v, half_v, stepover)
     # Counter-clockwise, for climb milling along the walls.
-    corners = [(cx - half_x, cy - half_y), (cx + half_x, cy - half_y), (cx + half_x, cy + half_y)]
-    corners.append((cx - half_x, cy + half_y))
+    corners = plan.corners()
     u, v = -half_u, -half_v
     path.enter(*point(u, v), levels[0])
     for z in levels:
@@ -346,22 +334,13 @@ def _passes(path: _Path, ends: tuple[tuple[float, float], tuple[float, float]], 
     path.retract()
 
 
-def _slot(path: _Path, design: dict, levels: list[float]) -> None:
-    x, y, length = float(design["x"]), float(design["y"]), float(design["length"])
-    angle = math.radians(float(design["angle"]))
-    _passes(path, ((x, y), (x + length * math.cos(angle), y + length * math.sin(angle))), levels)
-
-
-def _fret_slots(path: _Path, design: dict, levels: list[float], lead_in: float) -> None:
-    x, y, scale = float(design["x"]), float(design["y"]), float(design["scale_length"])
-    half = float(design["board_width"]) / 2 + lead_in
-    side = -1.0
-    for fret in range(1, int(design["frets"]) + 1):
-        fret_x = x + scale - scale / 2 ** (fret / 12)
-        _passes(path, ((fret_x, y + side * half), (fret_x, y - side * half)), levels)
+def _fret_slots(path: _Path, plan: geometry.Plan, levels: list[float]) -> None:
+    forward = True
+    for start, end in plan.lines:
+        _passes(path, (start, end) if forward else (end, start), levels)
         # Start the next fret on the side where this one finished: the rapid is then a straight hop in X.
         if len(levels) % 2:
-            side = -side
+            forward = not forward
 
 
 def _emit(moves: tuple[Move, ...]) -> list[str]:
@@ -405,6 +384,7 @@ def _header(
     cut: dict,
     tool: dict,
     machine: dict,
+    fixture: dict,
     width: float,
     levels: list[float],
 ) -> list[str]:
@@ -425,8 +405,10 @@ def _header(
         f"plunge {fmt(float(cut['plunge_mm_min']))} mm/min",
         f"depth: {len(levels)} passes of {fmt(-levels[0])} mm, safe Z{fmt(float(cut['safe_z_mm']))}",
         "entry: straight plunge at the plunge feed, rapids only at safe Z",
-        f"Z0 = top of stock, stock {fmt(float(design['stock_thickness']))} mm thick",
-        f"X Y Z = {point}, X0 Y0 = centre of machine travel",
+        f"fixture: {fixture['fixture_id']} {fixture['work_offset']} - {fixture.get('name', '')}",
+        f"work zero: {DATUMS[shape]}, Z0 = top of stock",
+        f"touch off Z0 on the stock: {fmt(float(design['stock_thickness']))} mm above the fixture bed",
+        f"X Y Z = {point}",
         "units: mm",
     ]
     if shape in ("ring", "pocket_circle", "pocket_rect"):

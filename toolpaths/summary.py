@@ -64,8 +64,13 @@ def summarize(moves: Iterable[Move], *, machine: dict) -> dict:
     }
 
 
-def render_svg(moves: Iterable[Move], *, machine: dict | None = None, title: str = "") -> str:
-    """A self-contained SVG plan view (XY, Y up): cuts solid, rapids dashed, fitted to the moves' bounds."""
+def render_svg(
+    moves: Iterable[Move], *, machine: dict | None = None, title: str = "", fixture_id: str | None = None
+) -> str:
+    """A self-contained SVG plan view (XY, Y up): cuts solid, rapids dashed, fitted to the moves' bounds.
+
+    With a machine, its envelope is drawn in work coordinates: its soft limits less the work zero of the fixture
+    ``fixture_id`` (default: the machine's default fixture)."""
     cut_d: list[str] = []
     rapid_d: list[str] = []
     box = _Box()
@@ -120,7 +125,7 @@ def render_svg(moves: Iterable[Move], *, machine: dict | None = None, title: str
         f"aria-label={quoteattr(title)}>",
         f"<title>{escape(title)}</title>",
         f'<rect x="{vx}" y="{vy}" width="{vw}" height="{vh}" fill="#ffffff"/>',
-        *_guides(machine, margin, stroke),
+        *_guides(machine, margin, stroke, fixture_id),
         *_path("rmos-rapids", rapid_d, f'stroke="{RAPID_COLOUR}" stroke-width="{fmt(stroke)}" {dashes}'),
         *_path("rmos-cuts", cut_d, f'stroke="{CUT_COLOUR}" stroke-width="{fmt(stroke * 2)}" {round_ends}'),
         f'<g class="rmos-legend" font-family="sans-serif" font-size="{fmt(font)}" fill="#111827">',
@@ -192,7 +197,34 @@ def _xy(point: _Point) -> str:
     return f"{format_number(point[0])} {format_number(-point[1])}"
 
 
-def _guides(machine: dict | None, margin: float, stroke: float) -> list[str]:
+def _envelope(machine: dict, fixture_id: str | None) -> tuple[float, float, float, float] | None:
+    """(x_min, x_max, y_min, y_max) the tool may reach in work coordinates, or None when the entry cannot say.
+
+    Machines recorded before work coordinates carry only their travel, and were judged with work zero at its
+    centre: their drawing shows that, since that is what their verdict assumed."""
+    try:
+        if "soft_x_min_mm" not in machine:
+            half_x, half_y = float(machine["travel_x_mm"]) / 2, float(machine["travel_y_mm"]) / 2
+            return -half_x, half_x, -half_y, half_y
+        fixtures = machine.get("fixtures") or []
+        fixture = next(
+            (f for f in fixtures if f.get("fixture_id") == fixture_id or (fixture_id is None and f.get("is_default"))),
+            None,
+        )
+        if fixture is None:
+            return None
+        ox, oy = float(fixture["origin_x_mm"]), float(fixture["origin_y_mm"])
+        return (
+            float(machine["soft_x_min_mm"]) - ox,
+            float(machine["soft_x_max_mm"]) - ox,
+            float(machine["soft_y_min_mm"]) - oy,
+            float(machine["soft_y_max_mm"]) - oy,
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _guides(machine: dict | None, margin: float, stroke: float, fixture_id: str | None = None) -> list[str]:
     """Program zero and, when known, the machine envelope: only visible where the view reaches them,
     which is exactly when they matter."""
     fmt = format_number
@@ -201,12 +233,13 @@ def _guides(machine: dict | None, margin: float, stroke: float) -> list[str]:
         f'<path class="rmos-origin" d="M{fmt(-tick)} 0 L{fmt(tick)} 0 M0 {fmt(-tick)} L0 {fmt(tick)}" '
         f'stroke="{GUIDE_COLOUR}" stroke-width="{fmt(stroke)}"/>'
     ]
-    if machine is not None:
-        half_x = float(machine["travel_x_mm"]) / 2
-        half_y = float(machine["travel_y_mm"]) / 2
+    envelope = _envelope(machine, fixture_id) if machine is not None else None
+    if envelope is not None:
+        x_min, x_max, y_min, y_max = envelope
+        # SVG's Y runs down: the top edge of the rectangle is -y_max.
         guides.append(
-            f'<rect class="rmos-envelope" x="{fmt(-half_x)}" y="{fmt(-half_y)}" width="{fmt(2 * half_x)}" '
-            f'height="{fmt(2 * half_y)}" fill="none" stroke="{GUIDE_COLOUR}" stroke-width="{fmt(stroke)}"/>'
+            f'<rect class="rmos-envelope" x="{fmt(x_min)}" y="{fmt(-y_max)}" width="{fmt(x_max - x_min)}" '
+            f'height="{fmt(y_max - y_min)}" fill="none" stroke="{GUIDE_COLOUR}" stroke-width="{fmt(stroke)}"/>'
         )
     return guides
 

@@ -1,9 +1,12 @@
 """An independent check of G-code text before it may reach a machine.
 
-It interprets exactly the subset ``toolpaths.gcode`` writes (G0 G1 G2 G3 G4 G17 G21 G90, M3 M5 M30, words
+It interprets exactly the subset ``toolpaths.gcode`` writes (G0 G1 G2 G3 G4 G17 G21 G90 G54-G59, M3 M5 M30, words
 X Y Z I J F S P, comments in parentheses or after ';') from the text itself, not from the move list, so a
 fault anywhere between generation and delivery is caught. Anything outside the subset is a problem rather
 than something to guess about. It never raises on any text.
+
+Positions are checked in work coordinates against the machine's soft limits less the work zero of the fixture
+the cut was judged on (its origin, the stock top in Z), and the program must select that fixture's offset.
 """
 
 from __future__ import annotations
@@ -12,13 +15,16 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from toolpaths.gcode import arc_extent, format_number
+from feasibility.enums import WorkOffset
+from toolpaths.gcode import MIN_ARC_RADIUS_MM, arc_extent, format_number, work_fixture
 
 # Stable phrases, one per kind of problem, so callers and tests can tell problems apart.
 UNPARSEABLE = "unparseable line"
 UNKNOWN_WORD = "unknown word"
 BAD_STATEMENT = "invalid statement"
-MODES_NOT_SET = "motion before G21 G90 G17"
+MODES_NOT_SET = "motion before G21 G90 G17 and a work offset"
+WRONG_WORK_OFFSET = "wrong work offset"
+NO_FIXTURE = "no fixture to check against"
 RAPID_INTO_STOCK = "rapid into stock"
 RAPID_XY_BELOW_SAFE_Z = "rapid XY move below safe Z"
 SPINDLE_OFF_CUT = "cut with spindle off"
@@ -46,6 +52,8 @@ _STATEMENT = re.compile(rf"(?:\s*[A-Za-z]\s*{_NUMBER})*\s*")
 _WORD = re.compile(rf"([A-Za-z])\s*({_NUMBER})")
 
 KNOWN_G = {0: "G0", 1: "G1", 2: "G2", 3: "G3", 4: "G4", 17: "G17", 21: "G21", 90: "G90"}
+WORK_OFFSET_CODES = {int(code.value[1:]): code.value for code in WorkOffset}
+KNOWN_G |= WORK_OFFSET_CODES
 KNOWN_M = {3: "M3", 5: "M5", 30: "M30"}
 MOTION = (0, 1, 2, 3)
 PARAMETERS = frozenset("XYZIJFSP")
@@ -62,11 +70,15 @@ class _Limits:
     max_feed_xy: float
     max_feed_z: float
     rpm: tuple[float, float]
+    work_offset: int
 
 
 def verify(gcode_text: str, *, design: dict, cut: dict, machine: dict) -> list[str]:
     """Problems found in the program, each naming its line; an empty list means the program is fit to run."""
     limits = _limits(design, cut, machine)
+    if limits is None:
+        wanted = cut.get("fixture_id") or "marked default"
+        return [f"{NO_FIXTURE}: machine {machine.get('machine_id')!r} has no usable fixture {wanted!r}"]
     state = _State()
     problems: list[str] = []
     for number, raw in enumerate(gcode_text.splitlines(), start=1):
@@ -79,20 +91,31 @@ def verify(gcode_text: str, *, design: dict, cut: dict, machine: dict) -> list[s
     return problems
 
 
-def _limits(design: dict, cut: dict, machine: dict) -> _Limits:
+def _limits(design: dict, cut: dict, machine: dict) -> _Limits | None:
+    try:
+        fixture = work_fixture(cut, machine)
+    except ValueError:
+        return None
+    codes = {name: code for code, name in WORK_OFFSET_CODES.items()}
     stock = float(cut["stock_thickness_mm"])
-    half_x = float(machine["travel_x_mm"]) / 2
-    half_y = float(machine["travel_y_mm"]) / 2
+    # Work zero in machine coordinates: the datum in XY, the stock top (the fixture bed plus the stock) in Z.
+    zero = (float(fixture["origin_x_mm"]), float(fixture["origin_y_mm"]), float(fixture["origin_z_mm"]) + stock)
+
+    def axis(name: str, index: int) -> tuple[float, float]:
+        return float(machine[f"soft_{name}_min_mm"]) - zero[index], float(machine[f"soft_{name}_max_mm"]) - zero[index]
+
     return _Limits(
-        x=(-half_x, half_x),
-        y=(-half_y, half_y),
-        z=(-stock, float(machine["travel_z_mm"]) - stock),
+        x=axis("x", 0),
+        y=axis("y", 1),
+        # Nor below the stock's underside: that is the fixture.
+        z=(max(axis("z", 2)[0], -stock), axis("z", 2)[1]),
         # The shallower of the two, so neither the design nor the judged cut is exceeded.
         deepest=-min(float(design["depth"]), float(cut["depth_mm"])),
         safe_z=float(cut["safe_z_mm"]),
         max_feed_xy=float(machine["max_feed_xy_mm_min"]),
         max_feed_z=float(machine["max_feed_z_mm_min"]),
         rpm=(float(machine["rpm_min"]), float(machine["rpm_max"])),
+        work_offset=codes[fixture["work_offset"]],
     )
 
 
@@ -103,6 +126,7 @@ class _State:
     position: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(AXES))
     motion: int | None = None
     modes: set[int] = field(default_factory=set)
+    work_offset: int | None = None
     feed: float | None = None
     speed: float | None = None
     spindle_on: bool = False
@@ -149,6 +173,11 @@ def _run_line(raw: str, state: _State, limits: _Limits) -> list[str]:
     if state.spindle_on and ("S" in params or 3 in m_codes):
         problems.extend(_spindle_problems(state.speed, limits))
     state.modes.update(g for g in g_codes if g in (17, 21, 90))
+    for code in (g for g in g_codes if g in WORK_OFFSET_CODES):
+        state.work_offset = code
+        if code != limits.work_offset:
+            wanted = WORK_OFFSET_CODES[limits.work_offset]
+            problems.append(f"{WRONG_WORK_OFFSET}: G{code} selected, the cut was judged on {wanted}")
     motion = [g for g in g_codes if g in MOTION]
     if motion:
         state.motion = motion[0]
@@ -213,8 +242,9 @@ def _spindle_problems(speed: float | None, limits: _Limits) -> list[str]:
 def _move(state: _State, params: dict, limits: _Limits) -> list[str]:
     if state.motion is None:
         return [f"{BAD_STATEMENT}: axis words with no motion mode"]
-    # Without the modes set the numbers may mean inches or increments; still check them as millimetres.
-    problems = [] if {17, 21, 90} <= state.modes else [MODES_NOT_SET]
+    # Without the modes set the numbers may mean inches, increments or another fixture's coordinates; still
+    # check them as millimetres on this fixture.
+    problems = [] if {17, 21, 90} <= state.modes and state.work_offset is not None else [MODES_NOT_SET]
     start = dict(state.position)
     end = {axis: params.get(axis, start[axis]) for axis in AXES}
     state.position = end
@@ -283,8 +313,13 @@ def _arc(start: dict, end: dict, params: dict, ccw: bool) -> tuple[list[str], tu
     sx, sy, ex, ey = start["X"], start["Y"], end["X"], end["Y"]
     cx, cy = sx + params.get("I", 0.0), sy + params.get("J", 0.0)
     r_start, r_end = math.hypot(sx - cx, sy - cy), math.hypot(ex - cx, ey - cy)
-    if r_start <= TOLERANCE_MM:
-        return [f"{BAD_ARC}: zero radius"], _line_box(end)
+    if min(r_start, r_end) < MIN_ARC_RADIUS_MM:
+        radii = f"{format_number(r_start)} at the start, {format_number(r_end)} at the end"
+        return [f"{BAD_ARC}: radius below {format_number(MIN_ARC_RADIUS_MM)} ({radii})"], _line_box(end)
+    if math.hypot(ex - sx, ey - sy) <= TOLERANCE_MM:
+        # Controllers disagree on what an arc ending where it starts means (GRBL and LinuxCNC read a full turn,
+        # others nothing), and interpreters refuse it once rounding moves the end: never written as one arc.
+        return [f"{BAD_ARC}: a full circle as one arc"], _line_box(end)
     problems = []
     if abs(r_start - r_end) > ARC_RADIUS_TOLERANCE_MM:
         radii = f"{format_number(r_start)} at the start, {format_number(r_end)} at the end"

@@ -12,8 +12,11 @@ def load(apps, schema_editor):
         ("Material", shop_data.MATERIALS, "material_id"),
     ):
         Model = apps.get_model("feasibility", model_name)
+        # Only the fields this migration's models have: later migrations add fields and load their values.
+        fields = {field.name for field in Model._meta.concrete_fields}
         for row in rows:
-            Model.objects.update_or_create(**{key: row[key]}, defaults={k: v for k, v in row.items() if k != key})
+            defaults = {k: v for k, v in row.items() if k != key and k in fields}
+            Model.objects.update_or_create(**{key: row[key]}, defaults=defaults)
 
 
 def unload(apps, schema_editor):

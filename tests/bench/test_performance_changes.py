@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from feasibility.models import Machine, Material, Tool
-from feasibility.selectors import MACHINE_KEYS, MATERIAL_KEYS, TOOL_KEYS, registry_lookup
+from feasibility.selectors import MACHINE_KEYS, MATERIAL_KEYS, TOOL_KEYS, registry_get, registry_lookup
 from runs import hashing
 from runs.models import RunArtifact
 from runs.services import run_prepare, run_record_many
@@ -109,6 +109,9 @@ def test_registry_lookup_is_what_values_returns(db, tool_id, material_id, machin
         "material": _orm(Material, MATERIAL_KEYS, material_id=material_id) if material_id else None,
         "machine": _orm(Machine, MACHINE_KEYS, machine_id=machine_id) if machine_id else None,
     }
+    if expected["machine"] is not None:
+        # The machine's fixtures as the registry API reads them.
+        expected["machine"]["fixtures"] = registry_get("machines", machine_id)["fixtures"]
     assert found == expected
     # The same types too: the feasibility hash is over canonical JSON, where 1 and 1.0 differ.
     assert hashing.canonical_json(found) == hashing.canonical_json(expected)

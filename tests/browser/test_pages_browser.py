@@ -60,7 +60,8 @@ def shop(live_server):
     # A transactional test starts from whatever the previous one's flush left: reload the migration's shop.
     from importlib import import_module
 
-    import_module("feasibility.migrations.0002_default_shop").load(apps, None)
+    for name in ("0002_default_shop", "0004_default_shop_work_coordinates"):
+        import_module(f"feasibility.migrations.{name}").load(apps, None)
     call_command("load_runs", "120", days=6, seed=7, verbosity=0, stdout=io.StringIO())
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     operator, approver = make_user("op", Role.OPERATOR), make_user("appr", Role.APPROVER)

@@ -14,7 +14,8 @@ TOOLS = shop_data.tools_by_id()
 MATERIALS = shop_data.materials_by_id()
 MACHINES = shop_data.machines_by_id()
 SEED_RING = {"shape": "ring", "od": 140}
-FRET_BOARD = {"shape": "fret_slots", "scale_length": 648, "frets": 22, "board_width": 56, "depth": 3, "x": -380}
+# At the default placement: the nut on work zero of the machine's default fixture (router_a's fret-board jig).
+FRET_BOARD = {"shape": "fret_slots", "scale_length": 648, "frets": 22, "board_width": 56, "depth": 3}
 CUT_KEYS = {"rpm", "feed_mm_min", "plunge_mm_min", "stepdown_mm", "passes", "stepover_mm", "chip_load_mm"}
 CUT_KEYS |= {"safe_z_mm", "depth_mm", "stock_thickness_mm", "source"}
 
@@ -81,7 +82,8 @@ def test_seed_ring_with_router_bit_is_allowed_with_gcode_ready_cut(tool_id):
     assert cut["rpm"] <= TOOLS[tool_id]["max_rpm"]
     assert cut["feed_mm_min"] <= MACHINES["router_a"]["max_feed_xy_mm_min"]
     assert cut["plunge_mm_min"] <= MACHINES["router_a"]["max_feed_z_mm_min"]
-    assert cut["safe_z_mm"] == 5.0
+    # Rapids clear the fret-board jig's 20 mm tail clamp by 3 mm over 3 mm of stock.
+    assert cut["safe_z_mm"] == 20.0
     assert set(cut["source"].values()) == {"registry"}
 
 
@@ -310,7 +312,7 @@ CHECK_CASES = [
     ("stock-thin-floor", {"design": {**SEED_RING, "depth": 2.7}}, "STOCK_THICKNESS", "warn"),
     ("stock-through", {"design": {**SEED_RING, "depth": 3.5}}, "STOCK_THICKNESS", "fail"),
     ("envelope-ok", {}, "WORK_ENVELOPE", "pass"),
-    ("envelope-x", {"design": {**SEED_RING, "x": 350}}, "WORK_ENVELOPE", "fail"),
+    ("envelope-x", {"design": {**SEED_RING, "x": 700}}, "WORK_ENVELOPE", "fail"),
     ("envelope-y-desktop", {"machine_id": "desktop_3018", "design": {**SEED_RING, "y": 30}}, "WORK_ENVELOPE", "fail"),
     (
         "envelope-z",
@@ -318,8 +320,19 @@ CHECK_CASES = [
         "WORK_ENVELOPE",
         "fail",
     ),
-    ("envelope-fret-placed", {"tool_id": "saw:thin_140", "design": FRET_BOARD}, "WORK_ENVELOPE", "pass"),
-    ("envelope-fret-at-centre", {"tool_id": "saw:thin_140", "design": {**FRET_BOARD, "x": 0}}, "WORK_ENVELOPE", "fail"),
+    ("envelope-fret-placed", {"tool_id": "router:fret_0_58mm", "design": FRET_BOARD}, "WORK_ENVELOPE", "pass"),
+    (
+        "envelope-fret-off-the-jig",
+        {"tool_id": "router:fret_0_58mm", "design": {**FRET_BOARD, "x": -380}},
+        "WORK_ENVELOPE",
+        "fail",
+    ),
+    (
+        "envelope-saw-on-its-sled",
+        {"tool_id": "saw:thin_140", "machine_id": "fret_saw", "design": FRET_BOARD},
+        "WORK_ENVELOPE",
+        "pass",
+    ),
     ("width-ring-ok", {}, "FEATURE_WIDTH", "pass"),
     ("width-ring-narrow", {"tool_id": "router:upcut_1_4in"}, "FEATURE_WIDTH", "fail"),
     ("width-circle-small", {"design": {"shape": "pocket_circle", "d": 2, "depth": 1}}, "FEATURE_WIDTH", "fail"),
@@ -327,10 +340,15 @@ CHECK_CASES = [
     ("width-fret-router", {"design": FRET_BOARD}, "FEATURE_WIDTH", "fail"),
     ("width-fret-vbit", {"tool_id": "vbit:60deg", "design": FRET_BOARD}, "FEATURE_WIDTH", "fail"),
     ("deflection-ok", {}, "DEFLECTION", "pass"),
-    ("deflection-deep-pass", {"design": DEEP_RING, "cut": {"stepdown_mm": 5}}, "DEFLECTION", "warn"),
+    (
+        "deflection-deep-pass",
+        {"design": DEEP_RING, "cut": {"stepdown_mm": 6.3, "feed_mm_min": 2880}},
+        "DEFLECTION",
+        "warn",
+    ),
     (
         "deflection-deep-fast",
-        {"design": DEEP_RING, "cut": {"stepdown_mm": 6.3, "feed_mm_min": 2880}},
+        {"design": DEEPER_RING, "cut": {"stepdown_mm": 8, "feed_mm_min": 6500}},
         "DEFLECTION",
         "fail",
     ),
@@ -342,7 +360,7 @@ CHECK_CASES = [
             "material_id": "maple",
             "machine_id": "desktop_3018",
             "design": {"shape": "slot", "length": 50, "depth": 6, "stock_thickness": 10},
-            "cut": {"stepdown_mm": 6, "rpm": 10000, "feed_mm_min": 1200},
+            "cut": {"stepdown_mm": 6, "rpm": 5000, "feed_mm_min": 1500},
         },
         "SPINDLE_POWER",
         "warn",
@@ -354,7 +372,7 @@ CHECK_CASES = [
             "material_id": "maple",
             "machine_id": "desktop_3018",
             "design": {"shape": "slot", "length": 50, "depth": 6, "stock_thickness": 10},
-            "cut": {"stepdown_mm": 6, "rpm": 8000, "feed_mm_min": 1500},
+            "cut": {"stepdown_mm": 6, "rpm": 3000, "feed_mm_min": 1500},
         },
         "SPINDLE_POWER",
         "fail",
@@ -391,9 +409,10 @@ def test_vbit_cut_width_is_the_v_width_at_depth(tool_id, depth, width):
 
 
 def test_fret_envelope_reaches_the_last_fret():
-    # 12-TET: fret 12 sits at half the scale length.
-    result = judge("saw:thin_140", design={**FRET_BOARD, "frets": 12, "x": 0})
-    assert "..324," in check(result, "WORK_ENVELOPE")["value"]
+    # 12-TET: fret 12 sits at half the scale length; the jig puts the nut at machine X150.
+    result = judge("router:fret_0_58mm", design={**FRET_BOARD, "frets": 12})
+    assert result["cut"]["bounds_mm"]["x_max"] == 324.0
+    assert "..474," in check(result, "WORK_ENVELOPE")["value"]
 
 
 def test_saw_chip_is_thinned_by_its_shallow_engagement():
@@ -421,7 +440,7 @@ def test_capped_feed_slows_the_spindle_instead_of_thinning_the_chip():
 
 def test_no_common_rpm_keeps_the_tool_rating_and_fails_the_machine_range():
     slow_saw = {**TOOLS["saw:slit_100"], "max_rpm": 2000}
-    result = judge("saw:slit_100", machine_id="router_a", design=FRET_BOARD, tool=slow_saw)
+    result = judge("saw:slit_100", machine_id="fret_saw", design=FRET_BOARD, tool=slow_saw)
     assert result["cut"]["rpm"] == 2000
     assert check(result, "RPM_TOOL_MAX")["status"] == CheckStatus.PASS
     assert result["block_reason"].startswith("RPM_MACHINE_RANGE:")
@@ -510,6 +529,19 @@ MACHINE_KEYS = {
     "max_feed_xy_mm_min",
     "max_feed_z_mm_min",
     "spindle_power_w",
+    "soft_x_min_mm",
+    "soft_x_max_mm",
+    "soft_y_min_mm",
+    "soft_y_max_mm",
+    "soft_z_min_mm",
+    "soft_z_max_mm",
+    "spindle_orientation",
+    "collet_min_mm",
+    "collet_max_mm",
+    "saw_mount",
+    "saw_max_blade_mm",
+    "saw_blade_plane",
+    "fixtures",
 }
 
 

@@ -210,3 +210,61 @@ def test_feasibility_wrong_role_is_403_and_recorded(request, persona):
 
 def test_feasibility_get_is_405(operator_client):
     assert operator_client.get(URL).status_code == 405
+
+
+# --- where the job sits: the optional fixture -------------------------------------------------------------------
+
+FRET_BOARD = {
+    "tool_id": "router:fret_0_58mm",
+    "material_id": "east_indian_rosewood",
+    "machine_id": "router_a",
+    "design": {"shape": "fret_slots", "scale_length": 648, "frets": 22},
+}
+
+
+def test_feasibility_standard_board_on_the_default_fixture_is_allowed(operator_client):
+    body = operator_client.post(URL, FRET_BOARD, format="json").json()
+    assert body["safety"]["risk_level"] in {"GREEN", "YELLOW"}, body["safety"]["block_reason"]
+    assert (body["cut"]["fixture_id"], body["cut"]["work_offset"]) == ("fretboard_jig", "G54")
+    assert _check(body, "WORK_ENVELOPE")["unit"] == "mm"
+    artifact = RunArtifact.objects.get(run_id=body["run_id"])
+    fixtures = artifact.registry_snapshot["machine"]["fixtures"]
+    assert [fixture["fixture_id"] for fixture in fixtures] == ["fretboard_jig", "spoilboard"]
+
+
+def test_feasibility_named_fixture_is_judged_on_its_work_offset(operator_client):
+    body = operator_client.post(URL, {**ROUTER_RING, "fixture": "spoilboard"}, format="json").json()
+    assert body["safety"]["risk_level"] in {"GREEN", "YELLOW"}
+    assert (body["cut"]["fixture_id"], body["cut"]["work_offset"]) == ("spoilboard", "G55")
+    assert "on spoilboard (G55)" in _check(body, "WORK_ENVELOPE")["message"]
+
+
+def test_feasibility_fixture_changes_the_hash(operator_client):
+    default = operator_client.post(URL, ROUTER_RING, format="json").json()
+    named = operator_client.post(URL, {**ROUTER_RING, "fixture": "spoilboard"}, format="json").json()
+    assert default["feasibility_sha256"] != named["feasibility_sha256"]
+
+
+def test_feasibility_unknown_fixture_is_unknown_with_a_block_reason(operator_client):
+    response = operator_client.post(URL, {**ROUTER_RING, "fixture": "vacuum_table"}, format="json")
+    assert response.status_code == 200
+    safety = response.json()["safety"]
+    assert safety["risk_level"] == "UNKNOWN"
+    assert safety["block_reason"].startswith("FIXTURE_KNOWN: unknown fixture 'vacuum_table' on machine 'router_a'")
+    assert RunArtifact.objects.get(run_id=response.json()["run_id"]).risk_level == "UNKNOWN"
+
+
+@pytest.mark.parametrize("fixture", [5, True, ["spoilboard"], {"id": "x"}, "", "Spoil Board!", "x" * 65])
+def test_feasibility_malformed_fixture_is_400_naming_the_field(operator_client, fixture):
+    response = operator_client.post(URL, {**ROUTER_RING, "fixture": fixture}, format="json")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["error"] == "VALIDATION_ERROR"
+    assert "fixture" in body["errors"]
+    assert RunArtifact.objects.get(run_id=body["run_id"]).status == "ERROR"
+
+
+def test_feasibility_null_fixture_means_the_default(operator_client):
+    body = operator_client.post(URL, {**ROUTER_RING, "fixture": None}, format="json").json()
+    assert body["cut"]["fixture_id"] == "fretboard_jig"

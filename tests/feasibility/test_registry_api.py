@@ -1,6 +1,8 @@
+import json
+
 import pytest
 
-from feasibility.models import Tool
+from feasibility.models import Fixture, Machine, Tool
 from feasibility.shop_data import MACHINES, MATERIALS, TOOLS
 
 
@@ -14,7 +16,8 @@ def test_registry_list_matches_default_shop(operator_client, registry, rows, key
     assert {item[key] for item in items} == {row[key] for row in rows}
     by_id = {item[key]: item for item in items}
     for row in rows:
-        assert by_id[row[key]] == pytest.approx(row)
+        # JSON keeps every number as stored, so the registry reads back exactly (fixtures included).
+        assert by_id[row[key]] == row
 
 
 def test_registry_seed_ids_exist(auditor_client):
@@ -76,3 +79,112 @@ def test_registry_admin_denied_to_operator(client, operator):
     client.force_login(operator)
     response = client.get("/admin/feasibility/tool/")
     assert response.status_code == 302  # operators are not staff: sent to the admin login
+
+
+def test_registry_machine_shows_soft_limits_holding_and_fixtures(auditor_client):
+    body = auditor_client.get("/api/rmos/registry/machines/router_a").json()
+    assert (body["soft_x_min_mm"], body["soft_x_max_mm"]) == (0.0, 800.0)
+    assert (body["soft_z_min_mm"], body["soft_z_max_mm"]) == (-120.0, 0.0)
+    assert (body["spindle_orientation"], body["collet_min_mm"], body["collet_max_mm"]) == ("vertical", 1.0, 13.0)
+    assert (body["saw_mount"], body["saw_max_blade_mm"], body["saw_blade_plane"]) == ("none", 0.0, "")
+    jig, spoilboard = body["fixtures"]
+    assert (jig["fixture_id"], jig["work_offset"], jig["is_default"]) == ("fretboard_jig", "G54", True)
+    assert (spoilboard["fixture_id"], spoilboard["work_offset"]) == ("spoilboard", "G55")
+    assert spoilboard["is_default"] is False
+    assert jig["clamps"][0]["name"] == "tail toggle clamp"
+    saw = auditor_client.get("/api/rmos/registry/machines/fret_saw").json()
+    assert (saw["saw_mount"], saw["saw_max_blade_mm"], saw["saw_blade_plane"]) == ("arbor", 150.0, "YZ")
+
+
+def test_registry_machines_with_fixtures_cost_one_query(operator_client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        items = operator_client.get("/api/rmos/registry/machines").json()["items"]
+    assert all(item["fixtures"] for item in items)
+
+
+def _admin(client, admin_user):
+    from django.contrib.auth.models import Permission
+
+    admin_user.user_permissions.set(Permission.objects.filter(content_type__app_label="feasibility"))
+    client.force_login(admin_user)
+
+
+def _change_form_data(response) -> dict:
+    """The machine's change form and its fixture inline as the browser would post them back."""
+    data = {}
+    form = response.context["adminform"].form
+    for name, value in form.initial.items():
+        data[name] = "" if value is None else value
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+        for index, inline_form in enumerate(formset.forms):
+            for name, field in inline_form.fields.items():
+                value = inline_form.initial.get(name, field.initial)
+                if name == "clamps":
+                    value = json.dumps(value)
+                elif hasattr(value, "pk"):
+                    value = value.pk
+                data[f"{formset.prefix}-{index}-{name}"] = "" if value is None else value
+    return data
+
+
+def test_registry_admin_edits_a_fixture_inline_and_keeps_its_history(client, admin_user):
+    _admin(client, admin_user)
+    machine = Machine.objects.get(machine_id="router_a")
+    url = f"/admin/feasibility/machine/{machine.pk}/change/"
+    response = client.get(url)
+    assert response.status_code == 200
+    data = _change_form_data(response)
+    data["fixtures-0-origin_x_mm"] = 160.0
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    jig = Fixture.objects.get(machine=machine, fixture_id="fretboard_jig")
+    assert jig.origin_x_mm == 160.0
+    event = jig.events.order_by("-pgh_id").first()
+    assert (event.pgh_label, event.origin_x_mm) == ("update", 160.0)
+    assert event.pgh_context.metadata["user"] == admin_user.pk
+
+
+@pytest.mark.parametrize(
+    ("clamps", "message"),
+    [
+        ("{}", "Clamps must be a list"),
+        ('[{"name": "c"}]', "Clamp 1 must have exactly the keys"),
+        (
+            '[{"name": "c", "x_min_mm": 5, "x_max_mm": 1, "y_min_mm": 0, "y_max_mm": 1, "height_mm": 2}]',
+            "Clamp 1: a max is below its min",
+        ),
+        (
+            '[{"name": "c", "x_min_mm": 0, "x_max_mm": 1, "y_min_mm": 0, "y_max_mm": 1, "height_mm": "tall"}]',
+            "Clamp 1: height_mm must be a number",
+        ),
+    ],
+)
+def test_registry_admin_refuses_malformed_clamps_naming_the_field(client, admin_user, clamps, message):
+    _admin(client, admin_user)
+    machine = Machine.objects.get(machine_id="router_a")
+    url = f"/admin/feasibility/machine/{machine.pk}/change/"
+    data = _change_form_data(client.get(url))
+    data["fixtures-0-clamps"] = clamps
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][0].formset.errors[0]
+    assert message in " ".join(errors["clamps"])
+    assert Fixture.objects.get(machine=machine, fixture_id="fretboard_jig").clamps[0]["name"] == "tail toggle clamp"
+
+
+def test_registry_refuses_a_second_default_fixture_and_inconsistent_limits(db):
+    from django.db import IntegrityError, transaction
+
+    machine = Machine.objects.get(machine_id="router_a")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Fixture.objects.create(
+            machine=machine, fixture_id="second", name="x", work_offset="G56", origin_x_mm=0, origin_y_mm=0,
+            origin_z_mm=0, is_default=True,
+        )  # fmt: skip
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Machine.objects.filter(pk=machine.pk).update(soft_x_max_mm=-1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Machine.objects.filter(pk=machine.pk).update(saw_mount="arbor")

@@ -52,8 +52,8 @@ def http_post(base_url: str, path: str, body: dict, token: str, key: str | None 
 def default_shop(transactional_db):
     """The default shop, which a transactional test's teardown flush removes along with everything else (the
     roles' groups come back by themselves: the flush re-runs post_migrate)."""
-    migration = importlib.import_module("feasibility.migrations.0002_default_shop")
-    migration.load(apps, None)
+    for name in ("0002_default_shop", "0004_default_shop_work_coordinates"):
+        importlib.import_module(f"feasibility.migrations.{name}").load(apps, None)
 
 
 def _add_replica_alias() -> None:

@@ -11,6 +11,31 @@ MACHINE = {
     "max_feed_xy_mm_min": 10000.0,
     "max_feed_z_mm_min": 3000.0,
     "spindle_power_w": 2200.0,
+    "soft_x_min_mm": 0.0,
+    "soft_x_max_mm": 800.0,
+    "soft_y_min_mm": 0.0,
+    "soft_y_max_mm": 600.0,
+    "soft_z_min_mm": -120.0,
+    "soft_z_max_mm": 0.0,
+    "spindle_orientation": "vertical",
+    "collet_min_mm": 1.0,
+    "collet_max_mm": 13.0,
+    "saw_mount": "none",
+    "saw_max_blade_mm": 0.0,
+    "saw_blade_plane": "",
+    # Work zero in the middle of the table, so designs placed about X0 Y0 have the whole travel around them.
+    "fixtures": [
+        {
+            "fixture_id": "table_centre",
+            "name": "Table, work zero at the centre of travel",
+            "work_offset": "G54",
+            "origin_x_mm": 400.0,
+            "origin_y_mm": 300.0,
+            "origin_z_mm": -100.0,
+            "clamps": [],
+            "is_default": True,
+        }
+    ],
 }
 ROUTER = {
     "tool_id": "router:downcut_3mm",

@@ -161,7 +161,9 @@ def test_gcode_structure_in_order(shape):
     assert any(f"RMOS program: {shape}" in line for line in header)
     assert any("Z0 = top of stock" in line for line in header)
     assert any("units: mm" in line for line in header)
-    assert code[:2] == ["G21 G90 G17", safe]
+    # The work offset of the fixture the job was judged on is selected before the first move.
+    assert any("fixture: table_centre G54" in line for line in header)
+    assert code[:2] == ["G21 G90 G17 G54", safe]
     assert code[2] == f"M3 S{format_number(GOLDEN_CASES[shape][1]['rpm'])}"
     assert code[3] == "G4 P2"
     assert code[-3:] == [safe, "M5", "M30"]

@@ -189,3 +189,38 @@ def test_svg_empty_moves_still_valid():
     root = ET.fromstring(render_svg([]))
     assert root.get("viewBox")
     assert not [p for p in root.iter(f"{SVG_NS}path") if p.get("class") in ("rmos-cuts", "rmos-rapids")]
+
+
+def _envelope(svg: str) -> tuple[float, float, float, float]:
+    rect = ET.fromstring(svg).find(f"{SVG_NS}rect[@class='rmos-envelope']")
+    return tuple(float(rect.get(key)) for key in ("x", "y", "width", "height"))
+
+
+def test_svg_envelope_is_the_soft_limits_in_the_fixtures_work_coordinates():
+    fretboard = {**FRETBOARD, "x": 0.0}
+    jig = {
+        "fixture_id": "jig",
+        "name": "jig",
+        "work_offset": "G55",
+        "origin_x_mm": 150.0,
+        "origin_y_mm": 250.0,
+        "origin_z_mm": -90.0,
+        "clamps": [],
+        "is_default": False,
+    }
+    machine = {**MACHINE, "fixtures": [*MACHINE["fixtures"], jig]}
+    moves = moves_for(fretboard)
+    # Default fixture: work zero at the centre of router_a's 800 x 600 soft limits; SVG's y is -Y.
+    assert _envelope(render_svg(moves, machine=machine)) == (-400, -300, 800, 600)
+    # The jig: work zero at machine X150 Y250, so X runs -150..650 and Y -250..350 around it.
+    assert _envelope(render_svg(moves, machine=machine, fixture_id="jig")) == (-150, -350, 800, 600)
+
+
+def test_svg_envelope_of_a_machine_recorded_before_work_coordinates_is_its_centred_travel():
+    legacy = {key: value for key, value in MACHINE.items() if not key.startswith("soft_") and key != "fixtures"}
+    assert _envelope(render_svg(moves_for(SLOT), machine=legacy)) == (-400, -300, 800, 600)
+
+
+def test_svg_without_a_usable_fixture_draws_no_envelope():
+    svg = render_svg(moves_for(SLOT), machine=MACHINE, fixture_id="gone")
+    assert ET.fromstring(svg).find(f"{SVG_NS}rect[@class='rmos-envelope']") is None

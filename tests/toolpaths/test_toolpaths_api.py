@@ -16,11 +16,12 @@ ROUTER_RING = {
     "machine_id": "router_a",
     "design": {"shape": "ring", "od": 100, "width": 4, "depth": 1.5},
 }
+# A saw job runs on a machine that can hold a blade: the fret saw's arbor, its default sled, the nut at X0.
 FRET_BOARD = {
     "tool_id": "saw:thin_140",
     "material_id": "ebony",
-    "machine_id": "router_a",
-    "design": {"shape": "fret_slots", "scale_length": 648, "frets": 22, "board_width": 56, "depth": 3, "x": -350},
+    "machine_id": "fret_saw",
+    "design": {"shape": "fret_slots", "scale_length": 648, "frets": 22, "board_width": 56, "depth": 3},
 }
 
 
@@ -46,15 +47,26 @@ def test_toolpaths_allowed_job_returns_verified_gcode_matching_artifact(operator
     assert summary["estimated_time_s"] > 0
 
 
-def test_toolpaths_seed_example_with_a_saw_job_end_to_end(operator_client):
-    # The seed's toolpaths call names saw:thin_140 / ebony / router_a; a saw's job is fret slots.
+def test_toolpaths_saw_job_end_to_end(operator_client):
     response = operator_client.post(URL, FRET_BOARD, format="json")
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["mode"] == "saw"
-    assert body["gcode_text"].count("(fret") >= 0
+    assert "(fixture: fretboard_sled G54" in body["gcode_text"]
+    assert "\nG21 G90 G17 G54\n" in body["gcode_text"]
     artifact = RunArtifact.objects.get(run_id=body["run_id"])
     assert artifact.gcode_sha256 == hashlib.sha256(body["gcode_text"].encode()).hexdigest()
+    # The artifact keeps the machine's fixtures as they were, so later edits cannot change where this job sat.
+    fixtures = artifact.registry_snapshot["machine"]["fixtures"]
+    assert [fixture["fixture_id"] for fixture in fixtures] == ["fretboard_sled"]
+
+
+def test_toolpaths_seed_saw_on_the_router_is_blocked_for_its_collet(operator_client):
+    # The seed's toolpaths call names saw:thin_140 / ebony / router_a: router_a's vertical ER collet cannot
+    # swing a 140 mm blade.
+    response = operator_client.post(URL, {**FRET_BOARD, "machine_id": "router_a"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["decision"]["block_reason"].startswith("TOOL_HOLDING:")
 
 
 def test_toolpaths_seed_body_without_design_is_blocked_unknown(operator_client):
@@ -165,7 +177,11 @@ REQUESTS = st.fixed_dictionaries(
         "design": DESIGNS,
         "cut": CUTS,
     },
-    optional={"safety": st.just({"risk_level": "GREEN", "score": 100})},
+    optional={
+        "safety": st.just({"risk_level": "GREEN", "score": 100}),
+        # Fixtures of some machine, of none, and the default: a fixture the machine lacks is UNKNOWN (409).
+        "fixture": st.sampled_from([None, "fretboard_jig", "spoilboard", "fretboard_sled", "vacuum_table"]),
+    },
 )
 
 
@@ -188,12 +204,13 @@ def test_toolpaths_zero_red_to_green_leaks(operator_client, request_body):
     assert not RunArtifact.objects.filter(status="OK").exclude(risk_level__in=["GREEN", "YELLOW"]).exists()
 
 
-@pytest.mark.parametrize(("board_width", "allowed"), [(552, True), (557, False)])
+@pytest.mark.parametrize(("board_width", "allowed"), [(155, True), (156, False)])
 def test_fret_board_near_the_y_travel_is_judged_with_the_lead_in(operator_client, board_width, allowed):
     """The saw runs on past each board edge by its half chord plus the generator's lead clearance; the
     engine's envelope includes both, so a board whose slots fit only without the clearance is refused by
-    feasibility (409), never passed on to fail verification (500). router_a's Y travel is +/-300 mm; the
-    140 mm blade at 3 mm depth has a half chord of 20.27 mm: 557 / 2 + 20.27 = 298.77 fits, + 2 does not."""
+    feasibility (409), never passed on to fail verification (500). The fret saw's sled puts Y0 at machine
+    Y100 in 0..200 of soft limits; the 140 mm blade at 3 mm depth has a half chord of 20.27 mm:
+    156 / 2 + 20.27 = 98.27 fits, + 2 does not; 155 / 2 + 22.27 = 99.77 does."""
     body = {**FRET_BOARD, "design": {**FRET_BOARD["design"], "board_width": board_width}}
     response = operator_client.post(URL, body, format="json")
     if allowed:
@@ -202,3 +219,32 @@ def test_fret_board_near_the_y_travel_is_judged_with_the_lead_in(operator_client
     assert response.status_code == 409, response.json()
     assert response.json()["decision"]["risk_level"] == "RED"
     assert "WORK_ENVELOPE" in response.json()["decision"]["block_reason"]
+
+
+def test_toolpaths_program_selects_the_named_fixtures_work_offset(operator_client):
+    response = operator_client.post(URL, {**ROUTER_RING, "fixture": "spoilboard"}, format="json")
+    assert response.status_code == 200, response.json()
+    text = response.json()["gcode_text"]
+    assert "\nG21 G90 G17 G55\n" in text
+    assert "(fixture: spoilboard G55 - Spoilboard, work zero at the centre" in text
+    assert "(work zero: X0 Y0 = centre of the ring, Z0 = top of stock)" in text
+
+
+def test_toolpaths_unknown_fixture_is_blocked(operator_client):
+    response = operator_client.post(URL, {**ROUTER_RING, "fixture": "vacuum_table"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["decision"]["risk_level"] == "UNKNOWN"
+
+
+@pytest.mark.parametrize("y", [-17.9, 10.0003])
+def test_toolpaths_pocket_whose_arc_rounded_to_nothing_is_released_and_verified(operator_client, y):
+    # Released as GREEN before, but LinuxCNC refused it ("Zero-radius arc"); with y 10.0003 it answered 500.
+    request = {
+        "tool_id": "router:upcut_1_4in",
+        "material_id": "walnut",
+        "machine_id": "router_a",
+        "design": {"shape": "pocket_circle", "d": 60.57301, "depth": 3, "x": -50.5505, "y": y},
+    }
+    response = operator_client.post(URL, request, format="json")
+    assert response.status_code == 200, response.json()
+    assert "I-0.001 J0" not in response.json()["gcode_text"]

@@ -36,7 +36,7 @@ DESIGN = {
 # A hand-written program in the generator's dialect; each test below breaks one thing in it.
 VALID = """\
 (hand-written slot)
-G21 G90 G17
+G21 G90 G17 G54
 G0 Z5
 M3 S18000
 G4 P2
@@ -45,7 +45,8 @@ G1 Z-1.5 F480
 G1 X20 Y0 F1440
 G1 Z-3 F480
 G1 X0 Y0 F1440
-G3 X0 Y0 I5 J0
+G3 X10 Y0 I5 J0
+G3 X0 Y0 I-5 J0
 G0 Z5
 M5
 M30
@@ -121,7 +122,7 @@ def test_verify_line_outside_envelope_caught(line):
 
 
 def test_verify_rapid_above_envelope_caught():
-    # travel_z 120 with 6 mm of stock leaves 114 mm above Z0.
+    # The soft limit Z0 is 94 mm above the stock top: the table fixture's bed at Z-100 plus 6 mm of stock.
     only(broken("G0 Z5\nM5", "G0 Z115\nM5"), v.OUTSIDE_ENVELOPE)
 
 
@@ -142,11 +143,44 @@ def test_verify_arc_inside_envelope_accepted_when_it_bulges_inward():
 
 
 def test_verify_arc_with_mismatched_radii_caught():
-    only(broken("G3 X0 Y0 I5 J0", "G3 X1 Y0 I5 J0"), v.BAD_ARC)
+    only(broken("G3 X10 Y0 I5 J0", "G3 X11 Y0 I5 J0"), v.BAD_ARC)
 
 
 def test_verify_arc_without_centre_caught():
-    only(broken("G3 X0 Y0 I5 J0", "G3 X0 Y0"), v.BAD_ARC)
+    only(broken("G3 X10 Y0 I5 J0", "G3 X10 Y0"), v.BAD_ARC)
+
+
+def test_verify_full_circle_as_one_arc_caught():
+    text = VALID.replace("G3 X10 Y0 I5 J0\nG3 X0 Y0 I-5 J0\n", "G3 X0 Y0 I5 J0\n")
+    assert "full circle as one arc" in only(check(text), v.BAD_ARC)
+
+
+@pytest.mark.parametrize(
+    ("start", "arc"),
+    [
+        # The arc LinuxCNC refused ("Zero-radius arc"): the end lies on the centre.
+        ("G1 X-50.55 Y-17.9 F1440", "G3 X-50.551 Y-17.9 I-0.001 J0"),
+        # Its twin with the end a grid step off the centre: both radii round to nothing.
+        ("G1 X-50.55 Y10 F1440", "G3 X-50.551 Y10.001 I-0.001 J0"),
+    ],
+)
+def test_verify_arc_with_radius_rounded_to_nothing_caught(start, arc):
+    text = VALID.replace("G1 X0 Y0 F1440\nG3 X10 Y0 I5 J0\nG3 X0 Y0 I-5 J0\n", f"{start}\n{arc}\n")
+    assert "radius below" in only(check(text), v.BAD_ARC)
+
+
+def test_verify_other_work_offset_caught():
+    problem = only(broken("G21 G90 G17 G54", "G21 G90 G17 G55"), v.WRONG_WORK_OFFSET)
+    assert "G54" in problem
+
+
+def test_verify_without_work_offset_caught():
+    only(broken("G21 G90 G17 G54", "G21 G90 G17"), v.MODES_NOT_SET)
+
+
+def test_verify_machine_without_the_fixture_refuses_everything():
+    problems = v.verify(VALID, design=DESIGN, cut={**CUT, "fixture_id": "gone"}, machine=MACHINE)
+    assert problems == [f"{v.NO_FIXTURE}: machine 'router_a' has no usable fixture 'gone'"]
 
 
 def test_verify_xy_feed_above_machine_max_caught():
@@ -227,7 +261,7 @@ def test_verify_pathological_line_fast(line):
 
 
 def test_verify_motion_before_modes_set_caught():
-    only(broken("G21 G90 G17\n", ""), v.MODES_NOT_SET)
+    only(broken("G21 G90 G17 G54\n", ""), v.MODES_NOT_SET)
 
 
 def test_verify_lowercase_spacing_and_comments_accepted():

@@ -7,10 +7,12 @@
 (depth: 2 passes of 1.5 mm, safe Z5)
 (stepover 1.2 mm)
 (entry: straight plunge at the plunge feed, rapids only at safe Z)
-(Z0 = top of stock, stock 6 mm thick)
-(X Y Z = tool tip centre, X0 Y0 = centre of machine travel)
+(fixture: table_centre G54 - Table, work zero at the centre of travel)
+(work zero: X0 Y0 = centre of the pocket, Z0 = top of stock)
+(touch off Z0 on the stock: 6 mm above the fixture bed)
+(X Y Z = tool tip centre)
 (units: mm)
-G21 G90 G17
+G21 G90 G17 G54
 G0 Z5
 M3 S18000
 G4 P2

@@ -1,0 +1,244 @@
+"""The one geometry of every shape: what the engine judges and what the G-code generator cuts.
+
+Pure (no Django, no I/O). ``feasibility.engine`` and ``toolpaths.gcode`` both import it, so a cut width, a saw's
+half-chord, a fret position, a lead clearance or a tool-centre path is computed once. The envelope the engine
+judges is ``plan(...).bounds()``: the extremes of the very path ``toolpaths.gcode`` expands and emits, on the
+same output grid.
+
+Coordinates are **part coordinates** (docs/feasibility.md, "Fixtures and datums"): fret slots X0 at the nut
+line and Y0 on the board's centreline, the board along +X; rings and pockets X0 Y0 at their centre; a slot at
+its start point; Z0 the stock top. The fixture's work offset (G54..G59) puts that datum on the machine.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# The generator writes coordinates rounded to this many decimals; a path is planned on that grid so that what
+# is judged is what is written.
+OUTPUT_DECIMALS = 3
+GRID_MM = 10.0**-OUTPUT_DECIMALS
+# An arc whose radius is below this on the output grid is not emitted: interpreters refuse arcs whose radius or
+# centre offset rounds to (nearly) zero, and a circle that small is inside the cutter anyway.
+MIN_ARC_RADIUS_MM = 0.01
+# Through cuts (fret slots) start and end this far beyond the cutter's reach outside the board edge, so the
+# tool enters the board at speed.
+LEAD_CLEARANCE_MM = 2.0
+# Shapes a blade can cut: a blade cuts a straight kerf in its own plane; it cannot follow a curve or clear an area.
+SAW_SHAPES = frozenset({"slot", "fret_slots"})
+# Shapes whose design must be cleared in several side-by-side passes when wider than the cut.
+CLEARED_SHAPES = frozenset({"ring", "pocket_circle", "pocket_rect"})
+EPS = 1e-9
+
+
+def quantise(value: float) -> float:
+    # Adding 0.0 turns a rounded -0.0 into 0.0.
+    return round(value, OUTPUT_DECIMALS) + 0.0
+
+
+@dataclass(frozen=True)
+class ToolShape:
+    """What geometry needs of a tool: its kind and cutting dimensions."""
+
+    kind: str  # "router" | "vbit" | "saw"
+    diameter: float
+    kerf: float | None = None
+    vbit_angle: float | None = None
+
+    @classmethod
+    def of(cls, tool: dict) -> ToolShape:
+        """From a registry entry (docs/interfaces.md)."""
+        kerf = tool.get("kerf_mm")
+        angle = tool.get("vbit_angle_deg")
+        return cls(
+            kind=str(tool["kind"]),
+            diameter=float(tool["diameter_mm"]),
+            kerf=float(kerf) if kerf is not None else None,
+            vbit_angle=float(angle) if angle is not None else None,
+        )
+
+
+def effective_diameter(tool: ToolShape, depth: float) -> float:
+    """The diameter that cuts at ``depth``: a V-bit's cone is only 2 * depth * tan(angle / 2) wide there; other
+    rotary tools cut at their diameter. Speed, chip thinning and cut width of a V-bit follow this one."""
+    if tool.kind == "vbit" and tool.vbit_angle:
+        return min(tool.diameter, 2.0 * max(depth, 0.0) * math.tan(math.radians(tool.vbit_angle) / 2.0))
+    return tool.diameter
+
+
+def cut_width(tool: ToolShape, depth: float) -> float:
+    """Width of the groove the tool leaves at the design depth: a saw's kerf, a V-bit's V at full depth, else D."""
+    if tool.kind == "saw":
+        return tool.kerf or 0.0
+    return effective_diameter(tool, depth)
+
+
+def saw_half_chord(diameter: float, depth: float) -> float:
+    """How far a blade's kerf at the surface runs beyond its axis when cutting ``depth`` deep:
+    sqrt(R^2 - (R - depth)^2). A saw cuts full depth only between its axis points."""
+    radius = diameter / 2.0
+    depth = min(max(depth, 0.0), radius)
+    return math.sqrt(max(radius**2 - (radius - depth) ** 2, 0.0))
+
+
+def fret_position(scale_length: float, fret: int) -> float:
+    """12-TET: fret n sits at L - L / 2^(n/12) from the nut."""
+    return scale_length - scale_length / 2 ** (fret / 12)
+
+
+def reach_along_cut(tool: ToolShape, width: float, depth: float) -> float:
+    """How far the cut at the surface extends beyond the tool's controlled point along its direction of travel:
+    the half-chord for a blade, the radius of the cut for a bit."""
+    if tool.kind == "saw":
+        return saw_half_chord(tool.diameter, depth)
+    return width / 2.0
+
+
+def lead_in(tool: ToolShape, width: float, depth: float) -> float:
+    """How far outside the board edge a through cut starts (and ends) so that the cut is full depth across it."""
+    return reach_along_cut(tool, width, depth) + LEAD_CLEARANCE_MM
+
+
+def centre_extent(size: float, width: float) -> float:
+    """Half the travel of the tool centre across a feature ``size`` wide, keeping a ``width`` cut inside it;
+    negative when the cut is wider than the feature."""
+    return (size - width) / 2.0
+
+
+def feature_width(design: dict) -> float | None:
+    """The width the tool must fit inside, for shapes that have one."""
+    shape = design["shape"]
+    if shape == "ring":
+        return float(design["width"])
+    if shape == "pocket_circle":
+        return float(design["d"])
+    if shape == "pocket_rect":
+        return min(float(design["w"]), float(design["h"]))
+    return None
+
+
+def needs_clearing(design: dict, width: float) -> bool:
+    feature = feature_width(design)
+    return feature is not None and feature > width + EPS
+
+
+def saw_slot_travel(length: float, half_chord: float) -> float:
+    """Axis travel of a saw slot whose kerf at the surface is ``length`` long (negative: the blade's own chord
+    at that depth is already longer than the slot)."""
+    return length - 2.0 * half_chord
+
+
+def slot_direction(design: dict) -> tuple[float, float]:
+    angle = math.radians(float(design["angle"]))
+    return math.cos(angle), math.sin(angle)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The tool-centre path in XY
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The XY path of the tool's controlled point, before it is split into depth levels.
+
+    ``concentric`` (rings, round pockets): full circles about ``centre`` at tool-centre radii from
+    ``radii[0]`` to ``radii[1]`` (the generator spaces them by the stepover). ``raster`` (rectangular pockets):
+    rows and a perimeter inside ``centre`` +/- ``half``. ``lines`` (slots, fret slots): straight cuts, each from
+    its start to its end. Everything is on the output grid already.
+    """
+
+    kind: str
+    centre: tuple[float, float] = (0.0, 0.0)
+    radii: tuple[float, float] = (0.0, 0.0)
+    half: tuple[float, float] = (0.0, 0.0)
+    lines: tuple[tuple[tuple[float, float], tuple[float, float]], ...] = ()
+
+    def corners(self) -> list[tuple[float, float]]:
+        """The raster's perimeter, counter-clockwise from the lower left."""
+        (cx, cy), (hx, hy) = self.centre, self.half
+        x0, x1, y0, y1 = quantise(cx - hx), quantise(cx + hx), quantise(cy - hy), quantise(cy + hy)
+        return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(x_min, x_max, y_min, y_max) of the path, exactly as the generator writes it."""
+        if self.kind == "concentric":
+            (cx, cy), outer = self.centre, self.radii[1]
+            if outer < MIN_ARC_RADIUS_MM:
+                return cx, cx, cy, cy
+            return quantise(cx - outer), quantise(cx + outer), quantise(cy - outer), quantise(cy + outer)
+        if self.kind == "raster":
+            corners = self.corners()
+            return corners[0][0], corners[2][0], corners[0][1], corners[2][1]
+        xs = [x for line in self.lines for x, _ in line]
+        ys = [y for line in self.lines for _, y in line]
+        return min(xs), max(xs), min(ys), max(ys)
+
+
+def plan(design: dict, tool: ToolShape) -> Plan:
+    """The tool-centre path of a normalised design (docs/interfaces.md) cut by ``tool``.
+
+    Dimensions the tool cannot cut (a cut wider than the feature, a saw slot shorter than the blade's chord)
+    give the nearest path (zero extent); the engine judges those in its checks, and the generator refuses them.
+    """
+    shape = design["shape"]
+    depth = float(design["depth"])
+    width = cut_width(tool, depth)
+    x, y = float(design["x"]), float(design["y"])
+    centre = (quantise(x), quantise(y))
+    if shape == "ring":
+        inner = float(design["inner_d"]) / 2.0
+        channel = float(design["od"]) / 2.0 - inner
+        half = max(centre_extent(channel, width), 0.0)
+        mid = inner + channel / 2.0
+        return Plan("concentric", centre=centre, radii=(quantise(mid - half), quantise(mid + half)))
+    if shape == "pocket_circle":
+        outer = max(centre_extent(float(design["d"]), width), 0.0)
+        return Plan("concentric", centre=centre, radii=(0.0, quantise(outer)))
+    if shape == "pocket_rect":
+        half_x = max(centre_extent(float(design["w"]), width), 0.0)
+        half_y = max(centre_extent(float(design["h"]), width), 0.0)
+        return Plan("raster", centre=(x, y), half=(half_x, half_y))
+    if shape == "slot":
+        length = float(design["length"])
+        ux, uy = slot_direction(design)
+        start_at, end_at = 0.0, length
+        if tool.kind == "saw":
+            # The kerf at the surface runs a half-chord beyond each axis point: the axis travels the slot less
+            # both half-chords, so the slot at the surface is as long as designed.
+            chord = saw_half_chord(tool.diameter, depth)
+            start_at, end_at = chord, length - chord
+            if end_at < start_at:
+                start_at = end_at = length / 2.0
+        start = (quantise(x + start_at * ux), quantise(y + start_at * uy))
+        end = (quantise(x + end_at * ux), quantise(y + end_at * uy))
+        return Plan("lines", lines=((start, end),))
+    # Fret slots run across the board (along Y), each through both edges by the lead-in.
+    scale = float(design["scale_length"])
+    half = float(design["board_width"]) / 2.0 + lead_in(tool, width, depth)
+    lines = []
+    for fret in range(1, int(design["frets"]) + 1):
+        fret_x = quantise(x + fret_position(scale, fret))
+        lines.append(((fret_x, quantise(y - half)), (fret_x, quantise(y + half))))
+    return Plan("lines", lines=tuple(lines))
+
+
+def spaced(start: float, stop: float, max_step: float) -> list[float]:
+    """Evenly spaced values from start to stop inclusive, no two neighbours further apart than max_step."""
+    if stop - start <= EPS:
+        return [start]
+    count = math.ceil((stop - start) / max_step - EPS)
+    return [start + (stop - start) * k / count for k in range(count + 1)]
+
+
+def deepest_level(depth: float) -> float:
+    """The deepest Z the generator writes for a cut ``depth`` deep: -depth on the output grid, rounded towards
+    the surface so no level ends up below the depth asked for."""
+    return no_deeper(-depth)
+
+
+def no_deeper(z: float) -> float:
+    scale = 10**OUTPUT_DECIMALS
+    # The small offset keeps float noise (-2999.9999999996 for -3) from lifting an exact value a whole step.
+    return math.ceil(z * scale - 1e-6) / scale + 0.0

@@ -1,0 +1,206 @@
+"""LinuxCNC's own interpreter as an independent reader of the programs RMOS releases.
+
+``rs274`` (Debian package ``linuxcnc-uspace``) reads a program the way a LinuxCNC machine would and writes the
+canonical motion it would run, without a machine. What it refuses, RMOS must never release. Tests call
+``read_program(text)``; it skips (with the reason) where ``rs274`` is not installed, and raises ``Rs274Refused``
+with the interpreter's own message when it refuses the program.
+
+The canonical motion is in program coordinates (the active work offset is reported apart, as
+``work_offset``), so bounds compare directly with the part coordinates a verdict judges.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+RS274 = "rs274"
+TIMEOUT_S = 60
+# Standalone rs274 reads parameter files in inches. Every work offset (G54..G59: parameters 5221 + 20 * k for X,
+# 5222 + 20 * k for Y) puts program zero 1 m from machine zero, where the interpreter starts: a program's first
+# moves (a retract, then a rapid to the start point) then always show as moves, even to X0 Y0.
+START_OFFSET_IN = 1000 / 25.4
+DEFAULT_PARAMETERS = {number: START_OFFSET_IN for k in range(6) for number in (5221 + 20 * k, 5222 + 20 * k)}
+
+TRAVERSE = "traverse"
+FEED = "feed"
+ARC = "arc"
+
+_CANON = re.compile(r"^\s*\d+\s+N\S*\s+([A-Z_0-9]+)\((.*)\)\s*$")
+
+
+class Rs274Refused(AssertionError):
+    """The interpreter refused the program; the message is rs274's own."""
+
+
+@dataclass(frozen=True)
+class Tool:
+    number: int
+    diameter_mm: float
+    z_offset_mm: float = 0.0
+    comment: str = ""
+
+    def line(self) -> str:
+        return f"T{self.number} P{self.number} D{self.diameter_mm:.4f} Z{self.z_offset_mm:+.4f} ;{self.comment}"
+
+
+@dataclass(frozen=True)
+class Motion:
+    """One canonical motion. The first one starts where the machine happened to be (machine zero to the
+    interpreter). Arcs carry their centre and LinuxCNC's rotation count (positive CCW, negative CW)."""
+
+    kind: str
+    start: tuple[float, float, float]
+    end: tuple[float, float, float]
+    feed: float | None = None
+    centre: tuple[float, float] | None = None
+    rotation: int = 0
+
+    @property
+    def moves_xy(self) -> bool:
+        return self.start[:2] != self.end[:2] or self.kind == ARC
+
+
+@dataclass
+class Reading:
+    motions: list[Motion] = field(default_factory=list)
+    calls: list[tuple[str, str]] = field(default_factory=list)  # every canonical call, (name, arguments)
+    work_offset: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    spindle_speeds: list[float] = field(default_factory=list)
+    dwells_s: list[float] = field(default_factory=list)
+
+    def feeds(self) -> set[float]:
+        return {motion.feed for motion in self.motions if motion.kind != TRAVERSE and motion.feed is not None}
+
+    def bounds(self) -> tuple[float, float, float, float, float, float]:
+        """(x_min, x_max, y_min, y_max, z_min, z_max) of the tool's controlled point, arcs included.
+
+        Where the machine stood before the program is not part of the program: motions before the first one
+        that moves in X or Y (a first retract) count for Z only, and the start of the first motion not at all.
+        """
+        xs: list[float] = []
+        ys: list[float] = []
+        zs: list[float] = []
+        xy_known = False
+        for index, motion in enumerate(self.motions):
+            zs.append(motion.end[2])
+            if index:
+                zs.append(motion.start[2])
+            if not xy_known and not motion.moves_xy:
+                continue
+            if xy_known:
+                xs.append(motion.start[0])
+                ys.append(motion.start[1])
+            xy_known = True
+            xs.append(motion.end[0])
+            ys.append(motion.end[1])
+            if motion.kind == ARC and xy_known and index:
+                x0, x1, y0, y1 = arc_extent(motion)
+                xs += [x0, x1]
+                ys += [y0, y1]
+        if not xs:
+            raise AssertionError("the program never moves in XY")
+        return min(xs), max(xs), min(ys), max(ys), min(zs), max(zs)
+
+
+def arc_extent(motion: Motion) -> tuple[float, float, float, float]:
+    """XY extent of a canonical arc (full turns included), from its start, end, centre and rotation."""
+    (sx, sy, _), (ex, ey, _) = motion.start, motion.end
+    cx, cy = motion.centre
+    radius = math.hypot(sx - cx, sy - cy)
+    ccw = motion.rotation > 0
+    a0 = math.atan2(sy - cy, sx - cx)
+    a1 = math.atan2(ey - cy, ex - cx)
+    sweep = (a1 - a0) % math.tau if ccw else (a0 - a1) % math.tau
+    if sweep < 1e-9 or abs(motion.rotation) > 1:
+        sweep = math.tau
+    xs, ys = [sx, ex], [sy, ey]
+    for quarter in range(4):
+        theta = quarter * math.pi / 2
+        offset = (theta - a0) % math.tau if ccw else (a0 - theta) % math.tau
+        if offset <= sweep + 1e-9:
+            xs.append(cx + radius * math.cos(theta))
+            ys.append(cy + radius * math.sin(theta))
+    return min(xs), max(xs), min(ys), max(ys)
+
+
+def available() -> bool:
+    return shutil.which(RS274) is not None
+
+
+def read_program(text: str, *, tools: list[Tool] | None = None, parameters: dict[int, float] | None = None) -> Reading:
+    """Run ``rs274`` on ``text`` and parse its canonical output.
+
+    ``tools`` make the tool table (default: one 6.35 mm tool as T1); ``parameters`` the parameter (.var) file,
+    numbered parameters to values in inches (default ``DEFAULT_PARAMETERS``). Skips the test when ``rs274`` is
+    missing; raises ``Rs274Refused`` with rs274's message when it refuses the program.
+    """
+    if not available():
+        pytest.skip("LinuxCNC's rs274 is not installed (apt-get install --no-install-recommends linuxcnc-uspace)")
+    tools = tools or [Tool(1, 6.35, comment="router")]
+    parameters = DEFAULT_PARAMETERS if parameters is None else parameters
+    with tempfile.TemporaryDirectory(prefix="rs274-") as folder:
+        where = Path(folder)
+        (where / "tool.tbl").write_text("\n".join(tool.line() for tool in tools) + "\n")
+        (where / "program.ngc").write_text(text)
+        command = [RS274, "-g", "-t", "tool.tbl"]
+        if parameters:
+            lines = [f"{number} {value:.6f}" for number, value in sorted(parameters.items())]
+            (where / "params.var").write_text("\n".join(lines) + "\n")
+            command += ["-v", "params.var"]
+        command += ["program.ngc", "out.canon"]
+        done = subprocess.run(command, cwd=where, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+        canon = (where / "out.canon").read_text() if (where / "out.canon").exists() else ""
+    if done.returncode != 0:
+        # rs274 prints its refusal on stdout, after the word "executing".
+        message = " ".join(line for line in (done.stdout + done.stderr).splitlines() if line.strip() != "executing")
+        raise Rs274Refused(message.strip() or f"rs274 exited with {done.returncode}")
+    return parse_canon(canon)
+
+
+def _numbers(arguments: str) -> list[float]:
+    return [float(part) for part in re.split(r"[,\s]+", arguments.strip()) if part]
+
+
+def parse_canon(canon: str) -> Reading:
+    reading = Reading()
+    position = (0.0, 0.0, 0.0)  # machine zero, until the work offset says where that is in program terms
+    feed: float | None = None
+    for line in canon.splitlines():
+        found = _CANON.match(line)
+        if not found:
+            continue
+        name, arguments = found.groups()
+        reading.calls.append((name, arguments))
+        if name == "SET_G5X_OFFSET":
+            values = _numbers(arguments)
+            reading.work_offset = (values[1], values[2], values[3])
+            if not reading.motions:
+                position = (-values[1], -values[2], -values[3])
+        elif name == "SET_FEED_RATE":
+            feed = _numbers(arguments)[0]
+        elif name == "SET_SPINDLE_SPEED":
+            reading.spindle_speeds.append(_numbers(arguments)[-1])
+        elif name == "DWELL":
+            reading.dwells_s.append(_numbers(arguments)[0])
+        elif name in ("STRAIGHT_TRAVERSE", "STRAIGHT_FEED"):
+            values = _numbers(arguments)
+            end = (values[0], values[1], values[2])
+            kind = TRAVERSE if name == "STRAIGHT_TRAVERSE" else FEED
+            reading.motions.append(Motion(kind, position, end, None if kind == TRAVERSE else feed))
+            position = end
+        elif name == "ARC_FEED":
+            # ARC_FEED(first_end, second_end, first_axis, second_axis, rotation, axis_end_point, a, b, c) in XY.
+            values = _numbers(arguments)
+            end = (values[0], values[1], values[5])
+            motion = Motion(ARC, position, end, feed, centre=(values[2], values[3]), rotation=int(values[4]))
+            reading.motions.append(motion)
+            position = end
+    return reading
