@@ -1,0 +1,504 @@
+"""Toolpaths for outlines as plain data: polylines of (x, y, z) points, each with a feed kind.
+
+Kinds: ``rapid`` (at the safe height, or straight up out of the cut), ``plunge`` (feed straight down, only in air
+or down the side of a tab), ``ramp`` (feed down while moving along the contour, at most the ramp angle) and
+``cut`` (feed at a constant depth, or up over a tab).
+
+Offsets are Shapely buffers of the drawn region (GEOS), with round joins flattened to the chord tolerance.
+Direction is stated for a clockwise (M3) spindle: climb milling keeps the material being cut on the cutter's
+left, so a profile outside a part runs counter-clockwise and a profile inside (or a pocket wall) clockwise;
+conventional milling is the reverse.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from dataclasses import dataclass
+from functools import partial
+
+import shapely
+from shapely.geometry import LineString, MultiLineString
+from shapely.geometry.polygon import orient
+from shapely.ops import nearest_points
+
+from feasibility.outlines.contours import Part
+from feasibility.outlines.model import FAIL, Finding, Point, mm
+from feasibility.outlines.preflight import parts_polygon, polygons, quad_segs
+
+RAPID, PLUNGE, RAMP, CUT = "rapid", "plunge", "ramp", "cut"
+DIRECTIONS = ("climb", "conventional")
+EPS = 1e-9
+# Slivers thinner than this (mm) are what a pocket may leave between passes and still count as cleared.
+COVERAGE_TOLERANCE_MM = 0.05
+# How many times a pocket's ring spacing is halved before an uncovered sliver is reported.
+MAX_REFINE = 3
+
+
+@dataclass(frozen=True)
+class Tabs:
+    count: int = 0
+    width: float = 0.0  # material bridge left along the contour, mm
+    height: float = 0.0  # above the bottom of the cut, mm
+
+
+@dataclass(frozen=True)
+class Plan:
+    operation: str
+    tool_diameter: float
+    depth: float
+    stepdown: float
+    stepover: float | None = None
+    tabs: Tabs = Tabs()
+    direction: str = "climb"
+    ramp_angle_deg: float = 10.0
+    safe_z: float = 5.0
+    tolerance: float = 0.01
+    coverage_tolerance: float = COVERAGE_TOLERANCE_MM
+
+
+class Ring:
+    """A closed path with arc-length stations; positions wrap around, so a pass can run past its start."""
+
+    def __init__(self, points: list[Point]) -> None:
+        self.points = points
+        self.cum = [0.0]
+        for a, b in zip(points, points[1:] + points[:1], strict=True):
+            self.cum.append(self.cum[-1] + math.dist(a, b))
+        self.length = self.cum[-1]
+
+    def at(self, s: float) -> Point:
+        s = s % self.length if self.length else 0.0
+        i = min(bisect.bisect_right(self.cum, s) - 1, len(self.points) - 1)
+        a, b = self.points[i], self.points[(i + 1) % len(self.points)]
+        seg = self.cum[i + 1] - self.cum[i]
+        t = (s - self.cum[i]) / seg if seg > 0 else 0.0
+        return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
+
+    def stations(self, s0: float, s1: float) -> list[float]:
+        """Arc-length positions from s0 to s1 (s1 >= s0, may exceed a lap): the ends and every vertex between."""
+        n = len(self.points)
+        lap = math.floor(s0 / self.length)
+        i = bisect.bisect_right(self.cum, s0 - lap * self.length)
+        out = [s0]
+        while True:
+            if i >= n:
+                i, lap = 0, lap + 1
+            s = lap * self.length + self.cum[i]
+            if s >= s1 - EPS:
+                break
+            if s > out[-1] + EPS:
+                out.append(s)
+            i += 1
+        out.append(s1)
+        return out
+
+
+class _Path:
+    """Accumulates moves as polylines of one kind each."""
+
+    def __init__(self, safe_z: float) -> None:
+        self.safe_z = safe_z
+        self.segments: list[dict] = []
+        self.position: tuple[float, float, float] | None = None
+
+    def move(self, kind: str, point: tuple[float, float, float]) -> None:
+        point = (float(point[0]), float(point[1]), float(point[2]))
+        if self.position is not None and all(abs(a - b) <= EPS for a, b in zip(point, self.position, strict=True)):
+            return
+        if self.position is None:
+            self.position = point
+            self.segments.append({"kind": kind, "points": [point]})
+            return
+        if self.segments and self.segments[-1]["kind"] == kind:
+            self.segments[-1]["points"].append(point)
+        else:
+            self.segments.append({"kind": kind, "points": [self.position, point]})
+        self.position = point
+
+    def feed(self, point: tuple[float, float, float]) -> None:
+        x0, y0, z0 = self.position
+        x, y, z = point
+        horizontal = math.hypot(x - x0, y - y0)
+        if z < z0 - EPS:
+            self.move(RAMP if horizontal > EPS else PLUNGE, point)
+        else:
+            self.move(CUT, point)
+
+    def travel_to(self, x: float, y: float, z_start: float) -> None:
+        """Retract, travel at the safe height, and feed down (in air or down a cleared cut) to ``z_start``."""
+        if self.position is None:
+            self.move(RAPID, (x, y, self.safe_z))
+        else:
+            self.move(RAPID, (self.position[0], self.position[1], self.safe_z))
+            self.move(RAPID, (x, y, self.safe_z))
+        self.move(PLUNGE, (x, y, z_start))
+
+
+def levels(depth: float, stepdown: float) -> list[float]:
+    """Equal depth passes, each at most ``stepdown`` (negative z, last one at ``-depth``)."""
+    n = max(1, math.ceil(depth / stepdown - 1e-9))
+    return [-depth * k / n for k in range(1, n + 1)]
+
+
+def _rings_of(geometry, sign: float) -> list[list[Point]]:
+    """Rings of every polygon, islands before their exterior, in the orientation ``sign`` (+1: exterior CCW)."""
+    out = []
+    for polygon in polygons(geometry):
+        polygon = orient(polygon, sign)
+        for ring in [*polygon.interiors, polygon.exterior]:
+            coords = [(float(x), float(y)) for x, y in ring.coords[:-1]]
+            if len(coords) >= 3:
+                out.append(coords)
+    return out
+
+
+def _start_index(points: list[Point], near: Point | None) -> int:
+    if near is None:
+        return min(range(len(points)), key=lambda i: (points[i][1], points[i][0]))
+    return min(range(len(points)), key=lambda i: math.dist(points[i], near))
+
+
+def _rotate(points: list[Point], k: int) -> list[Point]:
+    return points[k:] + points[:k]
+
+
+def _order(rings: list[list[Point]], start: Point | None) -> list[list[Point]]:
+    """Nearest ring next, each starting at its vertex nearest the tool (the lowest vertex for the first)."""
+    left = list(rings)
+    out = []
+    here = start
+    while left:
+        if here is None:
+            pick = min(range(len(left)), key=lambda i: min((p[1], p[0]) for p in left[i]))
+        else:
+            pick = min(range(len(left)), key=lambda i: min(math.dist(p, here) for p in left[i]))
+        ring = left.pop(pick)
+        ring = _rotate(ring, _start_index(ring, here))
+        out.append(ring)
+        here = ring[0]
+    return out
+
+
+def plan_toolpath(parts: list[Part], plan: Plan) -> tuple[dict | None, list[Finding]]:
+    """The toolpath for the parts, or None with findings when it cannot be made as asked."""
+    if plan.direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}")
+    if plan.operation == "pocket":
+        return _pocket(parts, plan)
+    return _profile(parts, plan)
+
+
+def _offset_sign(plan: Plan, *, outside: bool) -> float:
+    # orient(+1) puts a polygon's inside on the left of each ring. Climb wants the material on the left: the
+    # part is inside the outside-offset polygon, and outside the inside-offset one.
+    climb = plan.direction == "climb"
+    return (1.0 if climb else -1.0) if outside else (-1.0 if climb else 1.0)
+
+
+def _tab_findings(rings: list[Ring], plan: Plan, tab_top: float) -> list[Finding]:
+    tabs = plan.tabs
+    findings = []
+    if tabs.count <= 0:
+        return findings
+    if tabs.height <= 0 or tabs.width <= 0:
+        message = f"tabs need a width and a height above zero (width {tabs.width}, height {tabs.height})"
+        findings.append(Finding("TABS_INVALID", FAIL, message, {}, None, None, "mm"))
+    elif tabs.height >= plan.depth - EPS:
+        message = f"tabs {tabs.height} mm high in a cut {plan.depth} mm deep would never be cut under"
+        findings.append(Finding("TABS_INVALID", FAIL, message, {}, tabs.height, plan.depth, "mm"))
+    for ring in rings:
+        lifted = tabs.count * (tabs.width + plan.tool_diameter)
+        if lifted > ring.length / 2.0:
+            x, y = ring.points[0]
+            message = (
+                f"{tabs.count} tabs of {tabs.width} mm take {mm(lifted)} mm of a {mm(ring.length)} mm path at "
+                f"({mm(x)}, {mm(y)}): more than half of it"
+            )
+            place = {"at": [mm(x), mm(y)]}
+            findings.append(Finding("TABS_DO_NOT_FIT", FAIL, message, place, mm(lifted), mm(ring.length / 2), "mm"))
+    return findings
+
+
+def _profile(parts: list[Part], plan: Plan) -> tuple[dict | None, list[Finding]]:
+    radius = plan.tool_diameter / 2.0
+    outside = plan.operation == "profile_outside"
+    region = parts_polygon(parts)
+    offset = region.buffer(radius if outside else -radius, quad_segs=quad_segs(radius, plan.tolerance))
+    rings = [Ring(points) for points in _order(_rings_of(offset, _offset_sign(plan, outside=outside)), None)]
+    zs = levels(plan.depth, plan.stepdown)
+    tab_top = -plan.depth + plan.tabs.height
+    findings = _tab_findings(rings, plan, tab_top)
+    if findings:
+        return None, findings
+    path = _Path(plan.safe_z)
+    slope = math.tan(math.radians(plan.ramp_angle_deg))
+    tab_lines = []
+    for ring in rings:
+        intervals = _tab_intervals(ring, plan) if plan.tabs.count > 0 else []
+        tab_lines.extend(_tab_geometry(ring, intervals))
+        s = 0.0
+        z_prev = 0.0
+        path.travel_to(*ring.at(0.0), z_prev)
+        for z in zs:
+            ramp = (z_prev - z) / slope
+            tabs_here = intervals if z < tab_top - EPS else []
+            z_of = partial(_ramp_z, start=s, ramp=ramp, z0=z_prev, z=z)
+            _walk(path, ring, s, s + ramp + ring.length, z_of, tabs_here, tab_top, breaks=(s + ramp,))
+            s += ramp
+            z_prev = z
+    geometry = {
+        "outline": _lines(region),
+        "islands": [list(map(list, loop.points)) for part in parts for loop in part.islands],
+        "offset": [[[x, y] for x, y in ring.points] for ring in rings],
+        "tabs": tab_lines,
+    }
+    return _summary(path, plan, offset, geometry, passes=len(zs)), []
+
+
+def _level_z(t: float, z: float) -> float:
+    return z
+
+
+def _ramp_z(t: float, *, start: float, ramp: float, z0: float, z: float) -> float:
+    if ramp <= 0 or t >= start + ramp:
+        return z
+    return z0 + (z - z0) * (t - start) / ramp
+
+
+def _tab_intervals(ring: Ring, plan: Plan) -> list[tuple[float, float]]:
+    """Tabs evenly spaced along the path, half a spacing from its start (where the ramps are)."""
+    n = plan.tabs.count
+    half = (plan.tabs.width + plan.tool_diameter) / 2.0
+    spacing = ring.length / n
+    return [((k + 0.5) * spacing - half, (k + 0.5) * spacing + half) for k in range(n)]
+
+
+def _tab_geometry(ring: Ring, intervals) -> list[list[list[float]]]:
+    return [[list(ring.at(s)) for s in ring.stations(a, b)] for a, b in intervals]
+
+
+def _in_tab(s: float, length: float, intervals) -> bool:
+    u = s % length
+    return any(a + EPS < u < b - EPS for a, b in intervals)
+
+
+def _walk(path: _Path, ring: Ring, s0: float, s1: float, z_of, intervals, tab_top: float, breaks=()) -> None:
+    """Feed along the ring from s0 to s1 at z_of(s), lifted to ``tab_top`` over the tab intervals.
+
+    ``breaks`` are further positions that must be points of the path (where a ramp reaches its depth)."""
+    stations = ring.stations(s0, s1)
+    if breaks:
+        stations = sorted(set(stations) | {b for b in breaks if s0 < b < s1})
+    if intervals:
+        extra = []
+        first_lap, last_lap = math.floor(s0 / ring.length), math.floor(s1 / ring.length)
+        for lap in range(first_lap, last_lap + 1):
+            for a, b in intervals:
+                for edge in (a, b):
+                    s = lap * ring.length + edge
+                    if s0 < s < s1:
+                        extra.append(s)
+        stations = sorted(set(stations) | set(extra))
+    for s in stations:
+        x, y = ring.at(s)
+        z = z_of(s)
+        if intervals:
+            before = z_of(s)
+            if _in_tab(s - 1e-6, ring.length, intervals):
+                before = max(before, tab_top)
+            after = max(z, tab_top) if _in_tab(s + 1e-6, ring.length, intervals) else z
+            path.feed((x, y, before))
+            path.feed((x, y, after))
+        else:
+            path.feed((x, y, z))
+
+
+def _lines(geometry) -> list[list[list[float]]]:
+    out = []
+    for polygon in polygons(geometry):
+        for ring in [polygon.exterior, *polygon.interiors]:
+            out.append([[float(x), float(y)] for x, y in ring.coords])
+    return out
+
+
+def _pocket_rings(part_region, radius: float, spacing: float, plan: Plan) -> list[list[list[Point]]]:
+    """Offset rings level by level from the wall inwards: each level a list of rings (climb wall orientation)."""
+    sign = _offset_sign(plan, outside=False)
+    out = []
+    k = 0
+    while True:
+        distance = radius + k * spacing
+        ring_region = part_region.buffer(-distance, quad_segs=quad_segs(distance, plan.tolerance))
+        rings = _rings_of(ring_region, sign)
+        if not rings:
+            break
+        out.append(rings)
+        k += 1
+    return out
+
+
+def _pocket(parts: list[Part], plan: Plan) -> tuple[dict | None, list[Finding]]:
+    radius = plan.tool_diameter / 2.0
+    region = parts_polygon(parts)
+    segs = quad_segs(radius, plan.tolerance)
+    allowed = region.buffer(-radius + plan.tolerance, quad_segs=segs)
+    reachable = region.buffer(-radius, quad_segs=segs).buffer(radius, quad_segs=segs)
+    spacing = plan.stepover
+    refined = 0
+    while True:
+        sequence = _pocket_sequence(region, radius, spacing, plan, allowed)
+        swept = _swept(sequence, radius, plan)
+        left = reachable.difference(swept)
+        half = plan.coverage_tolerance / 2.0
+        slivers = left.buffer(-half).buffer(half) if not left.is_empty else left
+        if slivers.is_empty or refined >= MAX_REFINE:
+            break
+        spacing /= 2.0
+        refined += 1
+    if not slivers.is_empty:
+        x, y = slivers.representative_point().coords[0]
+        width = 2.0 * shapely.maximum_inscribed_circle(polygons(slivers)[0], plan.tolerance).length
+        message = f"the pocket leaves an uncut sliver {mm(width)} mm wide at ({mm(x)}, {mm(y)})"
+        place = {"at": [mm(x), mm(y)]}
+        return None, [Finding("POCKET_UNCUT", FAIL, message, place, mm(width), plan.coverage_tolerance, "mm")]
+    path = _Path(plan.safe_z)
+    slope = math.tan(math.radians(plan.ramp_angle_deg))
+    z_prev = 0.0
+    for z in levels(plan.depth, plan.stepdown):
+        previous = None
+        for step in sequence:
+            ring = step.ring
+            if step.leave is None:
+                ramp = (z_prev - z) / slope
+                path.travel_to(*ring.at(0.0), z_prev)
+                z_of = partial(_ramp_z, start=0.0, ramp=ramp, z0=z_prev, z=z)
+                _walk(path, ring, 0.0, ramp + ring.length, z_of, [], 0.0, breaks=(ramp,))
+            else:
+                # Along the ring just cut (already cleared), the shorter way, to where it comes closest to this
+                # one, a straight feed inside the pocket, then round this ring.
+                if step.leave <= previous.length / 2.0:
+                    stations = previous.stations(0.0, step.leave)
+                else:
+                    stations = previous.stations(step.leave, previous.length)[::-1]
+                for t in stations:
+                    path.feed((*previous.at(t), z))
+                _walk(path, ring, 0.0, ring.length, partial(_level_z, z=z), [], 0.0)
+            previous = ring
+        z_prev = z
+    offset_region = region.buffer(-radius, quad_segs=segs)
+    geometry = {
+        "outline": _lines(region),
+        "islands": [list(map(list, loop.points)) for part in parts for loop in part.islands],
+        "offset": [[[x, y] for x, y in step.ring.points] for step in sequence],
+        "tabs": [],
+    }
+    summary = _summary(path, plan, offset_region, geometry, passes=len(levels(plan.depth, plan.stepdown)))
+    summary["pocket"] = {
+        "rings": len(sequence),
+        "entries": sum(1 for step in sequence if step.leave is None),
+        "spacing_mm": mm(spacing),
+        "refined": refined,
+        "uncut_area_mm2": round(left.area, 4),
+        "coverage_tolerance_mm": plan.coverage_tolerance,
+        "unreachable_corner_area_mm2": round(region.difference(reachable).area, 4),
+    }
+    return summary, []
+
+
+@dataclass
+class _Step:
+    """One ring of a pocket. ``leave`` is where the tool leaves the previous ring (arc length from its start)
+    on a straight feed to this ring's start; ``None`` means retract and enter this ring by a ramp."""
+
+    ring: Ring
+    leave: float | None
+    link: tuple[Point, Point] | None = None
+
+
+def _pocket_sequence(region, radius: float, spacing: float, plan: Plan, allowed) -> list[_Step]:
+    steps: list[_Step] = []
+    for part_region in polygons(region):
+        for level in _pocket_rings(part_region, radius, spacing, plan):
+            left = [(points, shapely.LinearRing(points)) for points in level]
+            while left:
+                here = steps[-1] if steps else None
+                if here is None:
+                    pick = min(range(len(left)), key=lambda i: min((p[1], p[0]) for p in left[i][0]))
+                    points = left.pop(pick)[0]
+                    steps.append(_Step(Ring(_rotate(points, _start_index(points, None))), None))
+                    continue
+                current = shapely.LinearRing(here.ring.points)
+                ranked = sorted(range(len(left)), key=lambda i: current.distance(left[i][1]))
+                step = None
+                # Nearest ring a straight feed reaches without leaving the pocket, leaving the ring just cut
+                # where it comes closest; failing that the nearest ring, entered again from above.
+                for i in ranked:
+                    pa, pb = nearest_points(current, left[i][1])
+                    if allowed.covers(LineString([pa, pb])):
+                        points = left.pop(i)[0]
+                        ring = _ring_from(points, (pb.x, pb.y))
+                        step = _Step(ring, float(current.project(pa)), ((pa.x, pa.y), (pb.x, pb.y)))
+                        break
+                if step is None:
+                    points = left.pop(ranked[0])[0]
+                    end = here.ring.points[0]
+                    step = _Step(Ring(_rotate(points, _start_index(points, end))), None)
+                steps.append(step)
+    return steps
+
+
+def _ring_from(points: list[Point], start: Point) -> Ring:
+    """The ring's points starting at ``start`` (a point on it), inserted as a vertex."""
+    ring = Ring(points)
+    s = float(shapely.LinearRing(points).project(shapely.Point(start)))
+    i = min(bisect.bisect_right(ring.cum, s) - 1, len(points) - 1)
+    rotated = [start, *points[i + 1 :], *points[: i + 1]]
+    if math.dist(rotated[0], rotated[-1]) <= EPS:
+        rotated.pop()
+    if len(rotated) > 1 and math.dist(rotated[0], rotated[1]) <= EPS:
+        rotated.pop(1)
+    return Ring(rotated)
+
+
+def _swept(steps: list[_Step], radius: float, plan: Plan):
+    lines = [LineString([*step.ring.points, step.ring.points[0]]) for step in steps]
+    links = [LineString(step.link) for step in steps if step.link is not None]
+    # A coarser round join than the offsets: the coverage tolerance absorbs it.
+    segs = max(2, quad_segs(radius, plan.coverage_tolerance / 2.0))
+    return MultiLineString(lines + links).buffer(radius, quad_segs=segs)
+
+
+def _summary(path: _Path, plan: Plan, offset, geometry: dict, *, passes: int) -> dict:
+    lengths = {RAPID: 0.0, PLUNGE: 0.0, RAMP: 0.0, CUT: 0.0}
+    moves = 0
+    points_all = []
+    for segment in path.segments:
+        pts = segment["points"]
+        moves += len(pts) - 1
+        lengths[segment["kind"]] += sum(math.dist(a, b) for a, b in itertools.pairwise(pts))
+        points_all.extend(pts)
+    xs = [p[0] for p in points_all]
+    ys = [p[1] for p in points_all]
+    zs = [p[2] for p in points_all]
+    ox0, oy0, ox1, oy1 = offset.bounds if not offset.is_empty else (0.0, 0.0, 0.0, 0.0)
+    return {
+        "operation": plan.operation,
+        "direction": plan.direction,
+        "passes": passes,
+        "moves": moves,
+        "cut_length_mm": round(lengths[PLUNGE] + lengths[RAMP] + lengths[CUT], 3),
+        "length_by_kind_mm": {k: round(v, 3) for k, v in lengths.items()},
+        "bounds": {
+            "x_min": min(xs),
+            "x_max": max(xs),
+            "y_min": min(ys),
+            "y_max": max(ys),
+            "z_min": min(zs),
+            "z_max": max(zs),
+        },
+        "offset_bounds": {"x_min": ox0, "x_max": ox1, "y_min": oy0, "y_max": oy1},
+        "segments": [{"kind": s["kind"], "points": [list(p) for p in s["points"]]} for s in path.segments],
+        "geometry": geometry,
+    }
