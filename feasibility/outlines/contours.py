@@ -274,11 +274,11 @@ def _valid_loops(loops: list[Loop], findings: list[Finding]) -> list[tuple[Loop,
     valid = []
     for loop in loops:
         polygon = Polygon(loop.points) if len(loop.points) >= 3 else Polygon()
-        if polygon.is_empty or polygon.area <= 0.0:
+        reason = shapely.is_valid_reason(polygon) if not polygon.is_empty else "Too few points"
+        if reason.startswith("Too few points") or (reason == "Valid Geometry" and polygon.area <= 0.0):
             message = f"{loop.pieces[0].entity} {loop.pieces[0].handle} closes on itself without enclosing an area"
             findings.append(Finding("CONTOUR_DEGENERATE", FAIL, message, loop.place() | _first_at(loop)))
             continue
-        reason = shapely.is_valid_reason(polygon)
         if reason != "Valid Geometry":
             match = VALIDITY_POINT.search(reason)
             at = (float(match.group(1)), float(match.group(2))) if match else loop.points[0]
@@ -300,6 +300,8 @@ def _first_at(loop: Loop) -> dict:
 
 def _crossings(valid: list[tuple[Loop, Polygon]], findings: list[Finding]) -> set[int]:
     """Indices of loops that cross or touch another loop (no wall would be left between them)."""
+    if len(valid) < 2:
+        return set()
     rings = [polygon.exterior for _, polygon in valid]
     tree = shapely.STRtree(rings)
     left, right = tree.query(rings, predicate="intersects")

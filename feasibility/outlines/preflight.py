@@ -116,14 +116,6 @@ def narrow_features(parts: list[Part], operation: str, diameter: float, toleranc
             )
             report("FEATURE_NARROWER_THAN_TOOL", FAIL, message, cx, cy, mm(width), mm(diameter))
             continue
-        for a in range(len(inside) - 1):  # the region splits: a neck between each piece and the next
-            pa, pb = nearest_points(inside[a], inside[a + 1])
-            mx, my = (pa.x + pb.x) / 2.0, (pa.y + pb.y) / 2.0
-            width = 2.0 * piece.boundary.distance(shapely.Point(mx, my))
-            message = (
-                f"a neck {mm(width)} mm wide at ({mm(mx)}, {mm(my)}) is narrower than the tool ({mm(diameter)} mm)"
-            )
-            report("FEATURE_NARROWER_THAN_TOOL", FAIL, message, mx, my, mm(width), mm(diameter))
         rings = [piece.exterior, *piece.interiors]
         for i in range(len(rings)):
             for j in range(i + 1, len(rings)):
@@ -137,6 +129,23 @@ def narrow_features(parts: list[Part], operation: str, diameter: float, toleranc
                     )
                     extra = {"from": mm_point((pa.x, pa.y)), "to": mm_point((pb.x, pb.y))}
                     report("FEATURE_NARROWER_THAN_TOOL", FAIL, message, mx, my, mm(gap), mm(diameter), extra)
+        for a in range(len(inside) - 1):  # the region splits: a neck between each piece and the next
+            pa, pb = nearest_points(inside[a], inside[a + 1])
+            mx, my = (pa.x + pb.x) / 2.0, (pa.y + pb.y) / 2.0
+            if any(math.hypot(mx - rx, my - ry) <= diameter for rx, ry in reported):
+                continue  # the gap between two contours named above
+            # The neck's width is that of the material the tool leaves there: its widest inscribed circle.
+            unreached = piece.difference(reach.buffer(radius, quad_segs=segs))
+            near = min(polygons(unreached), key=lambda g: g.distance(shapely.Point(mx, my)), default=None)
+            if near is not None:
+                circle = shapely.maximum_inscribed_circle(near, tolerance)
+                (mx, my), width = circle.coords[0], 2.0 * circle.length
+            else:
+                width = 2.0 * piece.boundary.distance(shapely.Point(mx, my))
+            message = (
+                f"a neck {mm(width)} mm wide at ({mm(mx)}, {mm(my)}) is narrower than the tool ({mm(diameter)} mm)"
+            )
+            report("FEATURE_NARROWER_THAN_TOOL", FAIL, message, mx, my, mm(width), mm(diameter))
     findings.extend(_unreached(parts, operation, region, reach, radius, diameter, tolerance, segs, locate, reported))
     return findings
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import shapely
-from shapely.geometry import LineString, MultiLineString
+from shapely.geometry import LineString
 from shapely.geometry.polygon import orient
 from shapely.ops import nearest_points
 
@@ -104,25 +104,27 @@ class _Path:
         self.position: tuple[float, float, float] | None = None
 
     def move(self, kind: str, point: tuple[float, float, float]) -> None:
-        point = (float(point[0]), float(point[1]), float(point[2]))
-        if self.position is not None and all(abs(a - b) <= EPS for a, b in zip(point, self.position, strict=True)):
+        x, y, z = float(point[0]), float(point[1]), float(point[2])
+        here = self.position
+        if here is None:
+            self.position = (x, y, z)
+            self.segments.append({"kind": kind, "points": [self.position]})
             return
-        if self.position is None:
-            self.position = point
-            self.segments.append({"kind": kind, "points": [point]})
+        if abs(x - here[0]) <= EPS and abs(y - here[1]) <= EPS and abs(z - here[2]) <= EPS:
             return
-        if self.segments and self.segments[-1]["kind"] == kind:
-            self.segments[-1]["points"].append(point)
+        point = (x, y, z)
+        last = self.segments[-1]
+        if last["kind"] == kind:
+            last["points"].append(point)
         else:
-            self.segments.append({"kind": kind, "points": [self.position, point]})
+            self.segments.append({"kind": kind, "points": [here, point]})
         self.position = point
 
     def feed(self, point: tuple[float, float, float]) -> None:
         x0, y0, z0 = self.position
         x, y, z = point
-        horizontal = math.hypot(x - x0, y - y0)
         if z < z0 - EPS:
-            self.move(RAMP if horizontal > EPS else PLUNGE, point)
+            self.move(RAMP if abs(x - x0) > EPS or abs(y - y0) > EPS else PLUNGE, point)
         else:
             self.move(CUT, point)
 
@@ -142,12 +144,14 @@ def levels(depth: float, stepdown: float) -> list[float]:
     return [-depth * k / n for k in range(1, n + 1)]
 
 
-def _rings_of(geometry, sign: float) -> list[list[Point]]:
-    """Rings of every polygon, islands before their exterior, in the orientation ``sign`` (+1: exterior CCW)."""
+def _rings_of(geometry, sign: float, *, exteriors: bool | None = None) -> list[list[Point]]:
+    """Rings of every polygon in the orientation ``sign`` (+1: exterior counter-clockwise, islands clockwise);
+    only the exteriors (True), only the islands' rings (False), or all (None)."""
     out = []
     for polygon in polygons(geometry):
         polygon = orient(polygon, sign)
-        for ring in [*polygon.interiors, polygon.exterior]:
+        rings = {None: [*polygon.interiors, polygon.exterior], True: [polygon.exterior], False: polygon.interiors}
+        for ring in rings[exteriors]:
             coords = [(float(x), float(y)) for x, y in ring.coords[:-1]]
             if len(coords) >= 3:
                 out.append(coords)
@@ -226,17 +230,23 @@ def _profile(parts: list[Part], plan: Plan) -> tuple[dict | None, list[Finding]]
     outside = plan.operation == "profile_outside"
     region = parts_polygon(parts)
     offset = region.buffer(radius if outside else -radius, quad_segs=quad_segs(radius, plan.tolerance))
-    rings = [Ring(points) for points in _order(_rings_of(offset, _offset_sign(plan, outside=outside)), None)]
+    sign = _offset_sign(plan, outside=outside)
+    # Holes first and the outer edges last, so a part is still held while its inside is cut; tabs go on the
+    # outer edges, which hold what would come free.
+    inner = _order(_rings_of(offset, sign, exteriors=False), None)
+    outer = _order(_rings_of(offset, sign, exteriors=True), inner[-1][0] if inner else None)
+    rings = [Ring(points) for points in inner + outer]
+    tabbed = {id(ring) for ring in rings[len(inner) :]}
     zs = levels(plan.depth, plan.stepdown)
     tab_top = -plan.depth + plan.tabs.height
-    findings = _tab_findings(rings, plan, tab_top)
+    findings = _tab_findings([ring for ring in rings if id(ring) in tabbed], plan, tab_top)
     if findings:
         return None, findings
     path = _Path(plan.safe_z)
     slope = math.tan(math.radians(plan.ramp_angle_deg))
     tab_lines = []
     for ring in rings:
-        intervals = _tab_intervals(ring, plan) if plan.tabs.count > 0 else []
+        intervals = _tab_intervals(ring, plan) if plan.tabs.count > 0 and id(ring) in tabbed else []
         tab_lines.extend(_tab_geometry(ring, intervals))
         s = 0.0
         z_prev = 0.0
@@ -323,20 +333,37 @@ def _lines(geometry) -> list[list[list[float]]]:
     return out
 
 
-def _pocket_rings(part_region, radius: float, spacing: float, plan: Plan) -> list[list[list[Point]]]:
-    """Offset rings level by level from the wall inwards: each level a list of rings (climb wall orientation)."""
-    sign = _offset_sign(plan, outside=False)
+def _pocket_offsets(part_region, radius: float, spacing: float, plan: Plan) -> list[tuple[float, object]]:
+    """(distance, region) for each ring level from the wall inwards: the part shrunk by radius + k * spacing."""
     out = []
     k = 0
     while True:
         distance = radius + k * spacing
-        ring_region = part_region.buffer(-distance, quad_segs=quad_segs(distance, plan.tolerance))
-        rings = _rings_of(ring_region, sign)
-        if not rings:
-            break
-        out.append(rings)
+        shrunk = part_region.buffer(-distance, quad_segs=quad_segs(distance, plan.tolerance))
+        if shrunk.is_empty:
+            return out
+        out.append((distance, shrunk))
         k += 1
-    return out
+
+
+def _uncovered(part_region, offsets, radius: float, plan: Plan):
+    """What the tool sweeping the rings of ``offsets`` leaves uncut in the part (corners it cannot reach aside).
+
+    A point deeper than the radius inside level k's region and farther than the radius from level k+1's region
+    is beyond the reach of every ring: the rings outside level k are farther still, those inside level k + 1
+    too. Nearer the wall than that, the outermost ring reaches everything the tool can reach at all.
+    """
+    segs = quad_segs(radius, plan.tolerance)
+    left = []
+    for k, (distance, _) in enumerate(offsets):
+        deep = distance + radius
+        core = part_region.buffer(-deep, quad_segs=quad_segs(deep, plan.tolerance))
+        if core.is_empty:
+            continue
+        if k + 1 < len(offsets):
+            core = core.difference(offsets[k + 1][1].buffer(radius, quad_segs=segs))
+        left.append(core)
+    return shapely.union_all(left) if left else shapely.Polygon()
 
 
 def _pocket(parts: list[Part], plan: Plan) -> tuple[dict | None, list[Finding]]:
@@ -347,16 +374,21 @@ def _pocket(parts: list[Part], plan: Plan) -> tuple[dict | None, list[Finding]]:
     reachable = region.buffer(-radius, quad_segs=segs).buffer(radius, quad_segs=segs)
     spacing = plan.stepover
     refined = 0
+    half = plan.coverage_tolerance / 2.0
     while True:
-        sequence = _pocket_sequence(region, radius, spacing, plan, allowed)
-        swept = _swept(sequence, radius, plan)
-        left = reachable.difference(swept)
-        half = plan.coverage_tolerance / 2.0
+        offsets = [_pocket_offsets(part_region, radius, spacing, plan) for part_region in polygons(region)]
+        left = shapely.union_all(
+            [
+                _uncovered(part_region, levels_, radius, plan)
+                for part_region, levels_ in zip(polygons(region), offsets, strict=True)
+            ]
+        )
         slivers = left.buffer(-half).buffer(half) if not left.is_empty else left
         if slivers.is_empty or refined >= MAX_REFINE:
             break
         spacing /= 2.0
         refined += 1
+    sequence = _pocket_sequence(offsets, plan, allowed)
     if not slivers.is_empty:
         x, y = slivers.representative_point().coords[0]
         width = 2.0 * shapely.maximum_inscribed_circle(polygons(slivers)[0], plan.tolerance).length
@@ -417,11 +449,12 @@ class _Step:
     link: tuple[Point, Point] | None = None
 
 
-def _pocket_sequence(region, radius: float, spacing: float, plan: Plan, allowed) -> list[_Step]:
+def _pocket_sequence(offsets, plan: Plan, allowed) -> list[_Step]:
+    sign = _offset_sign(plan, outside=False)
     steps: list[_Step] = []
-    for part_region in polygons(region):
-        for level in _pocket_rings(part_region, radius, spacing, plan):
-            left = [(points, shapely.LinearRing(points)) for points in level]
+    for part_offsets in offsets:
+        for _, shrunk in part_offsets:
+            left = [(points, shapely.LinearRing(points)) for points in _rings_of(shrunk, sign)]
             while left:
                 here = steps[-1] if steps else None
                 if here is None:
@@ -429,17 +462,24 @@ def _pocket_sequence(region, radius: float, spacing: float, plan: Plan, allowed)
                     points = left.pop(pick)[0]
                     steps.append(_Step(Ring(_rotate(points, _start_index(points, None))), None))
                     continue
-                current = shapely.LinearRing(here.ring.points)
-                ranked = sorted(range(len(left)), key=lambda i: current.distance(left[i][1]))
+                end = shapely.Point(here.ring.points[0])
+                ranked = sorted(range(len(left)), key=lambda i: left[i][1].distance(end))
                 step = None
-                # Nearest ring a straight feed reaches without leaving the pocket, leaving the ring just cut
-                # where it comes closest; failing that the nearest ring, entered again from above.
+                # Nearest ring a straight feed reaches without leaving the pocket: from where the last ring
+                # ended, or else from where the last ring comes closest to it (going back along the cleared
+                # ring); failing both, the nearest ring, entered again from above.
                 for i in ranked:
-                    pa, pb = nearest_points(current, left[i][1])
-                    if allowed.covers(LineString([pa, pb])):
-                        points = left.pop(i)[0]
-                        ring = _ring_from(points, (pb.x, pb.y))
-                        step = _Step(ring, float(current.project(pa)), ((pa.x, pa.y), (pb.x, pb.y)))
+                    pb = left[i][1].interpolate(left[i][1].project(end))
+                    if allowed.covers(LineString([end, pb])):
+                        step = _Step(_ring_from(left[i][0], (pb.x, pb.y)), 0.0, ((end.x, end.y), (pb.x, pb.y)))
+                    else:
+                        current = shapely.LinearRing(here.ring.points)
+                        pa, pb = nearest_points(current, left[i][1])
+                        if allowed.covers(LineString([pa, pb])):
+                            leave = float(current.project(pa))
+                            step = _Step(_ring_from(left[i][0], (pb.x, pb.y)), leave, ((pa.x, pa.y), (pb.x, pb.y)))
+                    if step is not None:
+                        left.pop(i)
                         break
                 if step is None:
                     points = left.pop(ranked[0])[0]
@@ -460,14 +500,6 @@ def _ring_from(points: list[Point], start: Point) -> Ring:
     if len(rotated) > 1 and math.dist(rotated[0], rotated[1]) <= EPS:
         rotated.pop(1)
     return Ring(rotated)
-
-
-def _swept(steps: list[_Step], radius: float, plan: Plan):
-    lines = [LineString([*step.ring.points, step.ring.points[0]]) for step in steps]
-    links = [LineString(step.link) for step in steps if step.link is not None]
-    # A coarser round join than the offsets: the coverage tolerance absorbs it.
-    segs = max(2, quad_segs(radius, plan.coverage_tolerance / 2.0))
-    return MultiLineString(lines + links).buffer(radius, quad_segs=segs)
 
 
 def _summary(path: _Path, plan: Plan, offset, geometry: dict, *, passes: int) -> dict:

@@ -1,0 +1,759 @@
+"""Outlines from drawings: reading, preflight, nesting and toolpaths (feasibility/outlines). Pure: no database.
+
+Every drawing is made here with the libraries a CAD program's export would resemble: ezdxf writes the DXF
+files, the SVG files are written as text the way Inkscape lays them out.
+"""
+
+import io
+import itertools
+import math
+
+import ezdxf
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import LineString, MultiLineString, Polygon
+
+from feasibility.outlines import DrawingError, Limits, Tolerances, outline_job, read_drawing
+from feasibility.outlines.contours import build_outline
+
+TOOL = 6.0
+R = TOOL / 2
+CHORD = 0.01
+PROPERTY_SETTINGS = settings(max_examples=25, deadline=None, database=None)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Drawings
+# ----------------------------------------------------------------------------------------------------------
+
+
+def dxf_text(build, units: int | None = 4) -> str:
+    doc = ezdxf.new(units=units if units is not None else 0)
+    if units is None:
+        del doc.header["$INSUNITS"]
+    build(doc.modelspace(), doc)
+    stream = io.StringIO()
+    doc.write(stream)
+    return stream.getvalue()
+
+
+def dxf(build, units: int | None = 4) -> dict:
+    return {"format": "dxf", "data": dxf_text(build, units)}
+
+
+def svg(body: str, *, width="200mm", height="100mm", view_box="0 0 200 100") -> dict:
+    size = "".join(
+        f' {name}="{value}"' for name, value in (("width", width), ("height", height), ("viewBox", view_box)) if value
+    )
+    text = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"{size}>'
+        f"{body}</svg>"
+    )
+    return {"format": "svg", "data": text}
+
+
+def rounded_rect(m, x0, y0, x1, y1, r, **attribs):
+    # Bulge tan(90°/4) on each corner's arc: a quarter circle, counter-clockwise.
+    b = math.tan(math.pi / 8)
+    points = [
+        (x0 + r, y0, 0),
+        (x1 - r, y0, b),
+        (x1, y0 + r, 0),
+        (x1, y1 - r, b),
+        (x1 - r, y1, 0),
+        (x0 + r, y1, b),
+        (x0, y1 - r, 0),
+        (x0, y0 + r, b),
+    ]
+    return m.add_lwpolyline(points, format="xyb", close=True, dxfattribs=attribs)
+
+
+def body_point(t: float) -> tuple[float, float]:
+    """A guitar-body-like closed curve, 480 mm long: lower bout, waist, upper bout."""
+    x = 240.0 * math.cos(t)
+    half_width = 145.0 - 30.0 * math.cos(math.pi * (x - 10.0) / 150.0) + 0.05 * x
+    return x, half_width * math.sin(t)
+
+
+def body_polygon(samples: int = 20000) -> Polygon:
+    return Polygon([body_point(2 * math.pi * k / samples) for k in range(samples)])
+
+
+def body_outline(m, pieces: int = 1, **attribs):
+    """The body as ``pieces`` fit-point splines meeting end to end (one piece: a spline closing on itself)."""
+    per = 24 if pieces == 1 else 5
+    for k in range(pieces):
+        t0, t1 = 2 * math.pi * k / pieces, 2 * math.pi * (k + 1) / pieces
+        fit = [body_point(t0 + (t1 - t0) * j / (per - 1)) for j in range(per)]
+        m.add_spline(fit, dxfattribs=attribs)
+
+
+def cavities(m, **attribs):
+    rounded_rect(m, -75, -20, -5, 20, 6, **attribs)
+    rounded_rect(m, 5, -20, 75, 20, 6, **attribs)
+    m.add_circle((-150, 80), 20, dxfattribs=attribs)
+    m.add_circle((-180, -60), 12, dxfattribs=attribs)
+
+
+def job(source, operation="profile_outside", *, depth=6.0, tabs=None, layer=None, direction=None, **kwargs):
+    design = {"shape": "outline", "operation": operation, "source": source, "depth": depth}
+    if tabs is not None:
+        design["tabs"] = tabs
+    if layer is not None:
+        design["layer"] = layer
+    if direction is not None:
+        design["direction"] = direction
+    kwargs.setdefault("tool_diameter_mm", TOOL)
+    kwargs.setdefault("stepdown_mm", 2.0)
+    if operation == "pocket":
+        kwargs.setdefault("stepover_mm", 2.4)
+    return outline_job(design, **kwargs)
+
+
+def codes(result) -> list[str]:
+    return [f["code"] for f in result["findings"]]
+
+
+def finding(result, code) -> dict:
+    found = [f for f in result["findings"] if f["code"] == code]
+    assert found, f"no {code} in {codes(result)}"
+    return found[0]
+
+
+def feed_points(toolpath) -> list[tuple[float, float, float]]:
+    return [tuple(p) for s in toolpath["segments"] if s["kind"] != "rapid" for p in s["points"]]
+
+
+def signed_area(points) -> float:
+    return 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1], strict=True))
+
+
+def level_runs(toolpath, z: float) -> list[list[tuple[float, float, float]]]:
+    """Maximal runs of consecutive feed points at exactly ``z``."""
+    runs, current = [], []
+    for p in feed_points(toolpath):
+        if abs(p[2] - z) < 1e-9:
+            current.append(p)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def xy_length(points) -> float:
+    return sum(math.dist(a[:2], b[:2]) for a, b in itertools.pairwise(points))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Reading: entities, flattening, units
+# ----------------------------------------------------------------------------------------------------------
+
+
+def test_read_circle_flattened_within_chord_tolerance():
+    drawing = read_drawing(dxf(lambda m, d: m.add_circle((10, 20), 50)), tolerances=Tolerances(chord_mm=CHORD))
+    (piece,) = drawing.pieces
+    assert piece.entity == "CIRCLE"
+    assert piece.closed
+    assert piece.layer == "0"
+    ring = piece.points + piece.points[:1]
+    assert max(abs(math.dist(p, (10, 20)) - 50) for p in ring) < 1e-9
+    # Chord midpoints are where a chord strays furthest from the arc.
+    worst = max(50 - math.dist(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2), (10, 20)) for a, b in itertools.pairwise(ring))
+    assert worst <= CHORD
+    assert worst > CHORD / 4  # not needlessly fine either
+    assert drawing.tolerances.as_dict()["chord_mm"] == CHORD
+    assert drawing.units == {"unit": "mm", "mm_per_unit": 1.0, "source": "$INSUNITS", "insunits": 4}
+
+
+def test_read_every_supported_entity_type():
+    def build(m, doc):
+        m.add_line((0, 0), (10, 0))
+        m.add_arc((0, 0), 5, 0, 90)
+        m.add_ellipse((0, 0), major_axis=(20, 0), ratio=0.5)
+        m.add_spline([(0, 0), (10, 10), (20, 0), (30, 10)])
+        m.add_polyline2d([(0, 0), (10, 0), (10, 10)], close=True)
+        m.add_polyline3d([(0, 0, 0), (5, 5, 0), (5, 0, 0)])
+        rounded_rect(m, 0, 0, 40, 20, 5)
+        m.add_text("serial number")
+
+    drawing = read_drawing(dxf(build))
+    types = sorted(p.entity for p in drawing.pieces)
+    assert types == ["ARC", "ELLIPSE", "LINE", "LWPOLYLINE", "POLYLINE", "POLYLINE", "SPLINE"]
+    ellipse = next(p for p in drawing.pieces if p.entity == "ELLIPSE")
+    assert ellipse.closed
+    assert abs(Polygon(ellipse.points).area - math.pi * 20 * 10) < 0.01 * 2 * math.pi * 20
+    ignored = next(f for f in drawing.findings if f.code == "ENTITY_IGNORED")
+    assert ignored.status == "warn"
+    assert ignored.place["entities"][0]["entity"] == "TEXT"
+
+
+def test_read_lwpolyline_bulges_follow_the_arcs():
+    drawing = read_drawing(dxf(lambda m, d: rounded_rect(m, 0, 0, 100, 60, 10)))
+    (piece,) = drawing.pieces
+    expected = 100 * 60 - (4 - math.pi) * 10**2
+    polygon = Polygon(piece.points)
+    assert abs(polygon.area - expected) < CHORD * polygon.length
+    # Every corner point lies on its quarter circle.
+    for cx, cy in ((10, 10), (90, 10), (90, 50), (10, 50)):
+        on_arc = [p for p in piece.points if abs(p[0] - cx) < 10 - 1e-9 and abs(p[1] - cy) < 10 - 1e-9]
+        on_arc = [p for p in on_arc if (p[0] - cx) * (50 - cx) <= 0 and (p[1] - cy) * (30 - cy) <= 0]
+        assert on_arc
+        assert all(abs(math.dist(p, (cx, cy)) - 10) < 1e-9 for p in on_arc)
+
+
+def test_read_inch_drawing_converts_to_mm():
+    drawing = read_drawing(dxf(lambda m, d: m.add_circle((1, 1), 2), units=1))
+    assert drawing.units["unit"] == "in"
+    assert drawing.units["source"] == "$INSUNITS"
+    (piece,) = drawing.pieces
+    assert max(abs(math.dist(p, (25.4, 25.4)) - 50.8) for p in piece.points) < 1e-9
+    assert not drawing.findings
+
+
+def test_read_unitless_dxf_is_an_explicit_assumption():
+    source = dxf(lambda m, d: m.add_circle((0, 0), 2), units=None)
+    drawing = read_drawing(source)
+    assert drawing.units["source"] == "assumed"
+    assert drawing.units["unit"] == "mm"
+    assert [(f.code, f.status) for f in drawing.findings] == [("UNITS_ASSUMED", "warn")]
+    inch = read_drawing(source, assume_units="in")
+    assert inch.units["unit"] == "in"
+    assert abs(math.hypot(*inch.pieces[0].points[0]) - 50.8) < 1e-9
+
+
+def test_read_unsupported_units_fail_closed():
+    drawing = read_drawing(dxf(lambda m, d: m.add_circle((0, 0), 2), units=7))  # 7 = miles
+    assert [(f.code, f.status) for f in drawing.findings] == [("UNITS_UNSUPPORTED", "fail")]
+
+
+def test_read_block_reference_exploded_on_the_insert_layer():
+    def build(m, doc):
+        block = doc.blocks.new("KNOB")
+        block.add_circle((0, 0), 5)
+        m.add_blockref("KNOB", (100, 50), dxfattribs={"layer": "CONTROLS", "xscale": 2, "yscale": 2})
+
+    drawing = read_drawing(dxf(build), layer="controls")
+    (piece,) = drawing.pieces
+    assert piece.layer == "CONTROLS"
+    assert piece.entity == "CIRCLE"
+    assert "/" in piece.handle
+    assert max(abs(math.dist(p, (100, 50)) - 10) for p in piece.points) < 1e-9
+
+
+def test_read_svg_units_from_width_and_viewbox():
+    # 4 in wide, 2 in tall, user units are inches: a circle of radius 0.5 in.
+    source = svg('<circle cx="1" cy="0.5" r="0.5"/>', width="4in", height="2in", view_box="0 0 4 2")
+    drawing = read_drawing(source)
+    assert drawing.units["source"] == "width/height"
+    (piece,) = drawing.pieces
+    # Y points up with the origin at the bottom-left of the page: cy 0.5 in from the top is 1.5 in up.
+    centre = Polygon(piece.points).centroid
+    assert abs(centre.x - 25.4) < 1e-6
+    assert abs(centre.y - 38.1) < 1e-6
+    assert max(abs(math.dist(p, (25.4, 38.1)) - 12.7) for p in piece.points) < 1e-6
+
+
+def test_read_svg_px_and_missing_size():
+    px = read_drawing(svg('<rect x="0" y="0" width="96" height="96"/>', width="192", height="96", view_box=None))
+    assert px.units["source"] == "css px"
+    assert not px.findings
+    assert abs(Polygon(px.pieces[0].points).area - 25.4**2) < 1e-6
+    bare = read_drawing(svg('<rect x="0" y="0" width="96" height="96"/>', width=None, height=None, view_box=None))
+    assert [(f.code, f.status) for f in bare.findings] == [("UNITS_ASSUMED", "warn")]
+
+
+def test_read_svg_subpaths_rounded_rect_and_layers():
+    body = (
+        '<g inkscape:groupmode="layer" inkscape:label="Cut" id="layer1">'
+        '<path id="plate" d="M 10 10 H 110 V 70 H 10 Z M 40 30 H 80 V 50 H 40 Z"/>'
+        '<rect id="round" x="120" y="10" width="60" height="40" rx="8"/>'
+        "</g>"
+        '<g inkscape:groupmode="layer" inkscape:label="Notes"><circle cx="5" cy="5" r="2"/></g>'
+    )
+    drawing = read_drawing(svg(body), layer="Cut")
+    assert drawing.layers == ["Cut", "Notes"]
+    assert sorted(p.handle for p in drawing.pieces) == ["plate:0", "plate:1", "round"]
+    rounded = next(p for p in drawing.pieces if p.handle == "round")
+    assert abs(Polygon(rounded.points).area - (60 * 40 - (4 - math.pi) * 64)) < CHORD * 200
+    outline = build_outline(drawing.pieces, Tolerances())
+    plate = next(part for part in outline.parts if part.outer.pieces[0].handle == "plate:0")
+    assert [loop.pieces[0].handle for loop in plate.islands] == ["plate:1"]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Errors: files that cannot be judged at all
+# ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        {"format": "dxf", "data": "this is not a drawing"},
+        {"format": "dxf", "data": "  0\nSECTION\n  2\nENTITIES\n  0\nLINE\n 10\nnot-a-number\n"},
+        {"format": "svg", "data": "<svg xmlns='http://www.w3.org/2000/svg'><path d='M 0 0 L"},
+        {"format": "svg", "data": "plain text"},
+    ],
+)
+def test_malformed_file_is_a_400_error(source):
+    with pytest.raises(DrawingError) as caught:
+        read_drawing(source)
+    assert caught.value.code == "DRAWING_MALFORMED"
+    assert caught.value.http_status == 400
+
+
+def test_svg_entity_declarations_are_refused():
+    bomb = '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">]><svg>&a;</svg>'
+    with pytest.raises(DrawingError) as caught:
+        read_drawing({"format": "svg", "data": bomb})
+    assert caught.value.http_status == 400
+
+
+def test_unknown_format_is_a_400_error():
+    with pytest.raises(DrawingError) as caught:
+        read_drawing({"format": "dwg", "data": ""})
+    assert caught.value.code == "DRAWING_FORMAT"
+    assert caught.value.http_status == 400
+
+
+def test_file_over_the_size_limit_is_a_413_before_parsing(monkeypatch):
+    source = dxf(lambda m, d: m.add_circle((0, 0), 5))
+    monkeypatch.setattr(ezdxf, "read", lambda *a, **k: pytest.fail("an oversized file must not be parsed"))
+    with pytest.raises(DrawingError) as caught:
+        read_drawing(source, limits=Limits(max_bytes=1000))
+    assert caught.value.http_status == 413
+    assert caught.value.value == len(source["data"].encode())
+
+
+def test_too_many_entities_refused_before_parsing(monkeypatch):
+    source = dxf(lambda m, d: [m.add_line((k, 0), (k, 1)) for k in range(30)])
+    monkeypatch.setattr(ezdxf, "read", lambda *a, **k: pytest.fail("counted from the text, not parsed"))
+    drawing = read_drawing(source, limits=Limits(max_entities=20))
+    assert [(f.code, f.value, f.limit) for f in drawing.findings] == [("TOO_MANY_ENTITIES", 30, 20)]
+
+
+def test_too_many_points_stops_reading():
+    source = dxf(lambda m, d: [m.add_circle((0, 0), 100 + k) for k in range(5)])
+    result = job(source, limits=Limits(max_points=1000))
+    assert finding(result, "TOO_MANY_POINTS")["status"] == "fail"
+    assert result["toolpath"] is None
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Preflight: refused with the place named
+# ----------------------------------------------------------------------------------------------------------
+
+
+def test_open_contour_refused_with_place():
+    def build(m, doc):
+        m.add_line((0, 0), (100, 0), dxfattribs={"layer": "BODY"})
+        m.add_line((100, 0), (100, 80), dxfattribs={"layer": "BODY"})
+        m.add_line((100, 80), (0, 80), dxfattribs={"layer": "BODY"})
+
+    result = job(dxf(build))
+    assert not result["ok"]
+    assert result["status"] == "fail"
+    assert result["toolpath"] is None
+    found = finding(result, "CONTOUR_OPEN")
+    assert found["status"] == "fail"
+    assert found["place"]["layer"] == "BODY"
+    assert found["place"]["entity"] == "LINE"
+    assert found["place"]["handle"]
+    assert sorted([found["place"]["at"], found["place"]["to"]]) == [[0.0, 0.0], [0.0, 80.0]]
+    assert "(0.0, 80.0)" in found["message"] or "(0.0, 0.0)" in found["message"]
+
+
+def test_gap_larger_than_tolerance_refused_with_both_ends():
+    def build(m, doc):
+        m.add_line((0, 0), (100, 0))
+        m.add_line((100, 0), (100, 80))
+        m.add_line((100, 80), (0, 80))
+        m.add_line((0, 80), (0, 0.3))
+
+    result = job(dxf(build))
+    found = finding(result, "CONTOUR_GAP")
+    assert found["value"] == pytest.approx(0.3)
+    assert found["limit"] == 0.01
+    assert found["unit"] == "mm"
+    assert sorted([found["place"]["at"], found["place"]["to"]]) == [[0.0, 0.0], [0.0, 0.3]]
+
+
+def test_gap_within_join_tolerance_closes():
+    def build(m, doc):
+        m.add_line((0, 0), (100, 0))
+        m.add_line((100.004, 0), (100, 80))
+        m.add_line((100, 80), (0, 80))
+        m.add_arc((0, 40), 40, 90, 270)
+
+    result = job(dxf(build))
+    assert result["ok"], codes(result)
+    assert len(result["parts"]) == 1
+    assert len(result["parts"][0]["outer"]["entities"]) == 4
+
+
+def test_self_intersection_refused_with_coordinates():
+    bow_tie = [(0, 0), (40, 40), (40, 0), (0, 40)]
+    result = job(dxf(lambda m, d: m.add_lwpolyline(bow_tie, close=True, dxfattribs={"layer": "CUT"})))
+    found = finding(result, "SELF_INTERSECTION")
+    assert found["place"]["layer"] == "CUT"
+    assert found["place"]["entity"] == "LWPOLYLINE"
+    assert found["place"]["at"] == [20.0, 20.0]
+    assert "(20.0, 20.0)" in found["message"]
+
+
+def test_self_intersecting_svg_path_refused():
+    result = job(svg('<path id="figure8" d="M 10 10 L 50 50 L 50 10 L 10 50 Z"/>'))
+    found = finding(result, "SELF_INTERSECTION")
+    assert found["place"]["handle"] == "figure8"
+    assert found["place"]["entity"] == "path"
+    assert found["place"]["at"] == [30.0, 70.0]  # y measured up from the bottom of the 100 mm page
+
+
+def test_contours_crossing_each_other_refused():
+    def build(m, doc):
+        m.add_circle((0, 0), 30)
+        m.add_circle((40, 0), 30)
+
+    found = finding(job(dxf(build)), "CONTOURS_CROSS")
+    assert found["place"]["entity"] == "CIRCLE"
+    assert found["place"]["other"]["entity"] == "CIRCLE"
+    x, y = found["place"]["at"]
+    assert abs(x - 20) < 0.01
+    assert abs(abs(y) - math.sqrt(30**2 - 20**2)) < 0.05
+
+
+def test_duplicate_entities_refused_naming_both():
+    def build(m, doc):
+        m.add_circle((0, 0), 30)
+        m.add_circle((0, 0), 30)
+        m.add_line((50, 0), (60, 0))
+        m.add_line((60, 0), (50, 0))
+
+    result = job(dxf(build))
+    duplicates = [f for f in result["findings"] if f["code"] == "DUPLICATE_ENTITY"]
+    assert [(f["place"]["entity"], f["place"]["same_as"]["entity"]) for f in duplicates] == [
+        ("CIRCLE", "CIRCLE"),
+        ("LINE", "LINE"),
+    ]
+    assert duplicates[0]["place"]["handle"] != duplicates[0]["place"]["same_as"]["handle"]
+    assert not result["ok"]
+
+
+def test_branching_contour_refused():
+    def build(m, doc):
+        m.add_lwpolyline([(0, 0), (50, 0), (50, 50), (0, 50), (0, 0)])
+        m.add_line((50, 50), (80, 80))
+
+    result = job(dxf(build))
+    assert "CONTOUR_BRANCH" in codes(result) or "CONTOUR_OPEN" in codes(result)
+    assert not result["ok"]
+
+
+def test_empty_drawing_and_empty_layer():
+    empty = job(dxf(lambda m, d: None))
+    assert codes(empty) == ["DRAWING_EMPTY"]
+    assert not empty["ok"]
+    wrong_layer = job(dxf(lambda m, d: m.add_circle((0, 0), 20, dxfattribs={"layer": "BODY"})), layer="NECK")
+    found = finding(wrong_layer, "LAYER_EMPTY")
+    assert found["place"] == {"layer": "NECK"}
+    assert "BODY" in found["value"]
+
+
+def test_drawing_larger_than_the_limits():
+    result = job(dxf(lambda m, d: m.add_lwpolyline([(0, 0), (1500, 0), (1500, 100), (0, 100)], close=True)))
+    found = finding(result, "DRAWING_TOO_LARGE")
+    assert found["value"] == 1500
+    assert found["limit"] == 1200
+    assert found["place"]["bounds"] == [0, 0, 1500, 100]
+
+
+def test_pocket_neck_narrower_than_the_tool_named():
+    # Two 40 mm squares joined by a channel 4 mm wide: a 6 mm tool cannot pass from one to the other.
+    dumbbell = [(0, 0), (40, 0), (40, 18), (60, 18), (60, 0), (100, 0), (100, 40), (60, 40), (60, 22)]
+    dumbbell += [(40, 22), (40, 40), (0, 40)]
+    result = job(dxf(lambda m, d: m.add_lwpolyline(dumbbell, close=True, dxfattribs={"layer": "POCKET"})), "pocket")
+    found = finding(result, "FEATURE_NARROWER_THAN_TOOL")
+    assert found["place"]["layer"] == "POCKET"
+    assert found["place"]["entity"] == "LWPOLYLINE"
+    x, y = found["place"]["at"]
+    assert 40 <= x <= 60
+    assert abs(y - 20) < 1.0
+    assert found["value"] == pytest.approx(4.0, abs=0.05)
+    assert found["limit"] == TOOL
+    assert result["toolpath"] is None
+
+
+def test_pocket_that_vanishes_under_the_tool_named():
+    result = job(dxf(lambda m, d: m.add_lwpolyline([(0, 0), (30, 0), (30, 5), (0, 5)], close=True)), "pocket")
+    found = finding(result, "FEATURE_NARROWER_THAN_TOOL")
+    assert found["value"] == pytest.approx(5.0, abs=0.05)
+
+
+def test_island_too_close_to_the_wall_named():
+    def build(m, doc):
+        m.add_lwpolyline([(0, 0), (100, 0), (100, 60), (0, 60)], close=True)
+        m.add_circle((50, 30), 26)  # 4 mm from the walls at y = 0 and y = 60
+
+    found = finding(job(dxf(build), "pocket"), "FEATURE_NARROWER_THAN_TOOL")
+    assert found["value"] == pytest.approx(4.0, abs=0.01)
+    assert found["place"]["at"][0] == pytest.approx(50, abs=1.0)  # at a chord of the flattened circle
+
+
+def test_notch_narrower_than_the_tool_on_a_profile_named():
+    # A 3 mm wide, 20 mm deep slot cut into the edge of a plate: a 6 mm tool running outside cannot enter it.
+    plate = [(0, 0), (48.5, 0), (48.5, 20), (51.5, 20), (51.5, 0), (100, 0), (100, 60), (0, 60)]
+    found = finding(job(dxf(lambda m, d: m.add_lwpolyline(plate, close=True))), "FEATURE_NARROWER_THAN_TOOL")
+    assert found["value"] == pytest.approx(3.0, abs=0.05)
+    x, y = found["place"]["at"]
+    assert 48.5 <= x <= 51.5
+    assert 0 <= y <= 20
+
+
+def test_parts_closer_than_the_tool_named():
+    def build(m, doc):
+        m.add_lwpolyline([(0, 0), (40, 0), (40, 40), (0, 40)], close=True)
+        m.add_lwpolyline([(43, 0), (80, 0), (80, 40), (43, 40)], close=True)
+
+    found = finding(job(dxf(build)), "FEATURE_NARROWER_THAN_TOOL")
+    assert found["value"] == pytest.approx(3.0, abs=0.01)
+
+
+def test_inside_corners_are_information_not_refusal():
+    result = job(dxf(lambda m, d: m.add_lwpolyline([(0, 0), (80, 0), (80, 50), (0, 50)], close=True)), "pocket")
+    assert result["ok"]
+    corners = finding(result, "CORNERS_NOT_REACHED")
+    assert corners["status"] == "info"
+    assert len(corners["place"]["corners"]) == 4
+    assert corners["value"] == pytest.approx(R * (math.sqrt(2) - 1), abs=0.02)
+
+
+def test_invalid_design_is_a_finding_not_an_exception():
+    result = outline_job({"operation": "engrave", "depth": -1}, tool_diameter_mm=6, stepdown_mm=2)
+    assert codes(result) == ["DESIGN_INVALID"]
+    assert not result["ok"]
+    assert "operation" in result["findings"][0]["message"]
+    assert "depth" in result["findings"][0]["message"]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Nesting and toolpaths
+# ----------------------------------------------------------------------------------------------------------
+
+
+def test_circle_profile_offset_is_the_tool_radius():
+    result = job(dxf(lambda m, d: m.add_circle((0, 0), 50)))
+    assert result["ok"]
+    assert not result["findings"]
+    path = result["toolpath"]
+    (offset,) = path["geometry"]["offset"]
+    assert all(abs(math.hypot(x, y) - (50 + R)) <= CHORD + 1e-9 for x, y in offset)
+    for x, y, z in feed_points(path):
+        if z < 0:
+            assert abs(math.hypot(x, y) - (50 + R)) <= CHORD + 1e-9
+    assert path["passes"] == 3
+    assert path["bounds"]["z_min"] == -6.0
+
+
+def test_profile_offset_distance_equals_tool_radius_on_a_body():
+    source = dxf(lambda m, d: body_outline(m))
+    for operation in ("profile_outside", "profile_inside"):
+        result = job(source, operation)
+        assert result["ok"], codes(result)
+        (offset,) = result["toolpath"]["geometry"]["offset"]
+        outline = Polygon(result["toolpath"]["geometry"]["outline"][0])
+        distances = shapely.distance(shapely.points(offset), outline.exterior)
+        assert abs(distances.min() - R) <= CHORD
+        assert abs(distances.max() - R) <= CHORD
+        inside = shapely.contains_xy(outline, [p[0] for p in offset], [p[1] for p in offset])
+        assert inside.all() if operation == "profile_inside" else not inside.any()
+
+
+def test_body_spline_outline_follows_the_curve():
+    drawing = read_drawing(dxf(lambda m, d: body_outline(m, pieces=1)))
+    outline = build_outline(drawing.pieces, drawing.tolerances)
+    (part,) = outline.parts
+    truth = body_polygon()
+    # A spline through 24 points is not the curve itself, but a body drawn this way stays within a millimetre.
+    assert part.polygon.symmetric_difference(truth).area / truth.length < 1.0
+    assert part.outer.pieces[0].entity == "SPLINE"
+
+
+def test_path_bounds_equal_offset_geometry_bounds():
+    sources = {
+        "profile_outside": dxf(lambda m, d: rounded_rect(m, 0, 0, 100, 60, 10)),
+        "profile_inside": dxf(lambda m, d: m.add_circle((20, 30), 40)),
+        "pocket": dxf(lambda m, d: (rounded_rect(m, 0, 0, 120, 80, 10), m.add_circle((60, 40), 15))),
+    }
+    for operation, source in sources.items():
+        path = job(source, operation)["toolpath"]
+        bounds, offset = path["bounds"], path["offset_bounds"]
+        for key in ("x_min", "x_max", "y_min", "y_max"):
+            assert bounds[key] == pytest.approx(offset[key], abs=1e-9), (operation, key)
+    outside = job(sources["profile_outside"])["toolpath"]["offset_bounds"]
+    assert [outside[k] for k in ("x_min", "x_max", "y_min", "y_max")] == pytest.approx([-R, 100 + R, -R, 60 + R])
+
+
+def test_climb_and_conventional_run_opposite_ways():
+    source = dxf(lambda m, d: rounded_rect(m, 0, 0, 100, 60, 10))
+
+    def first_pass_area(operation, direction):
+        path = job(source, operation, direction=direction, depth=2.0)["toolpath"]
+        (run,) = [r for r in level_runs(path, -2.0) if len(r) > 3]
+        return signed_area([p[:2] for p in run])
+
+    # Clockwise spindle: climb keeps the material on the cutter's left.
+    assert first_pass_area("profile_outside", "climb") > 0  # counter-clockwise round the part
+    assert first_pass_area("profile_outside", "conventional") < 0
+    assert first_pass_area("profile_inside", "climb") < 0  # clockwise round the inside of the wall
+    assert first_pass_area("profile_inside", "conventional") > 0
+    assert job(source, direction="climb")["toolpath"]["direction"] == "climb"
+
+
+def test_tabs_on_last_passes_only_at_count_width_height():
+    tabs = {"count": 4, "width": 8.0, "height": 2.5}
+    result = job(dxf(lambda m, d: m.add_circle((0, 0), 60)), depth=6.0, tabs=tabs)
+    path = result["toolpath"]
+    tab_top = -6.0 + 2.5
+    runs = [r for r in level_runs(path, tab_top) if xy_length(r) > 0]
+    # Passes at -2, -4 and -6: only the two below the tab top (-3.5) lift over the tabs.
+    assert len(runs) == 4 * 2
+    for run in runs:
+        assert xy_length(run) == pytest.approx(8.0 + TOOL, abs=1e-6)
+    points = feed_points(path)
+    tab_points = [p for p in points if abs(p[2] - tab_top) < 1e-9]
+    # The first pass (z = -2) never reaches the tab top, so no lift happens there.
+    first_pass = [p for p in points if p[2] > -2.0 - 1e-9]
+    assert not [p for p in first_pass if abs(p[2] - tab_top) < 1e-9]
+    assert len(path["geometry"]["tabs"]) == 4
+    # Tabs are spread evenly: their centres 90° apart on the path.
+    centres = []
+    for tab in path["geometry"]["tabs"]:
+        line = LineString(tab)
+        mid = line.interpolate(0.5, normalized=True)
+        centres.append(math.degrees(math.atan2(mid.y, mid.x)) % 360)
+    centres.sort()
+    assert [b - a for a, b in itertools.pairwise(centres)] == pytest.approx([90, 90, 90], abs=0.5)
+    assert tab_points
+
+
+def test_tabs_as_high_as_the_cut_are_refused():
+    result = job(dxf(lambda m, d: m.add_circle((0, 0), 60)), depth=3.0, tabs={"count": 2, "width": 5, "height": 3})
+    assert finding(result, "TABS_INVALID")["status"] == "fail"
+
+
+def test_tabs_that_do_not_fit_are_refused():
+    result = job(dxf(lambda m, d: m.add_circle((0, 0), 8)), tabs={"count": 6, "width": 10, "height": 1})
+    found = finding(result, "TABS_DO_NOT_FIT")
+    assert found["place"]["at"]
+    assert not result["ok"]
+
+
+def test_ramped_entry_never_steeper_than_the_ramp_angle():
+    for operation in ("profile_outside", "profile_inside", "pocket"):
+        result = job(dxf(lambda m, d: rounded_rect(m, 0, 0, 100, 60, 10)), operation, ramp_angle_deg=8.0)
+        path = result["toolpath"]
+        for segment in path["segments"]:
+            pts = segment["points"]
+            if segment["kind"] == "ramp":
+                for a, b in itertools.pairwise(pts):
+                    assert (a[2] - b[2]) <= math.tan(math.radians(8.0)) * math.dist(a[:2], b[:2]) + 1e-9
+            if segment["kind"] == "plunge" and operation != "pocket":
+                assert pts[-1][2] >= 0.0  # straight down only in air, onto the stock top
+        kinds = {s["kind"] for s in path["segments"]}
+        assert kinds <= {"rapid", "plunge", "ramp", "cut"}
+        assert "ramp" in kinds
+
+
+def test_pocket_with_islands_clears_everything_but_islands():
+    def build(m, doc):
+        rounded_rect(m, -80, -50, 80, 50, 12, layer="POCKET")
+        m.add_circle((-35, 0), 15, dxfattribs={"layer": "POCKET"})
+        rounded_rect(m, 15, -20, 50, 20, 5, layer="POCKET")
+
+    result = job(dxf(build), "pocket", depth=4.0, layer="POCKET")
+    assert result["ok"], codes(result)
+    (part,) = result["parts"]
+    assert part["outer"]["entity"] == "LWPOLYLINE"
+    assert len(part["islands"]) == 2
+    path = result["toolpath"]
+    region = Polygon(path["geometry"]["outline"][0], path["geometry"]["outline"][1:])
+    assert len(path["geometry"]["islands"]) == 2
+    bottom = [p for p in feed_points(path) if abs(p[2] + 4.0) < 1e-9]
+    # The tool never cuts into the walls or the islands...
+    distances = shapely.distance(shapely.points([p[:2] for p in bottom]), region.boundary)
+    inside = shapely.contains_xy(region, [p[0] for p in bottom], [p[1] for p in bottom])
+    assert inside.all()
+    assert distances.min() >= R - CHORD
+    # ...and what it sweeps at full depth covers all it can reach: no sliver wider than 0.05 mm is left.
+    runs = [[p[:2] for p in run] for run in level_runs(path, -4.0) if len(run) > 1]
+    swept = MultiLineString(runs).buffer(R, quad_segs=16)
+    reachable = region.buffer(-R, quad_segs=16).buffer(R, quad_segs=16)
+    left = reachable.difference(swept)
+    assert left.buffer(-0.025).is_empty
+    assert path["pocket"]["entries"] == 1
+    assert path["pocket"]["refined"] == 0
+
+
+def test_pocket_wide_stepover_is_refined_to_leave_no_sliver():
+    source = dxf(lambda m, d: m.add_circle((0, 0), 40))
+    result = job(source, "pocket", stepover_mm=5.9)
+    path = result["toolpath"]
+    assert result["ok"]
+    assert path["pocket"]["uncut_area_mm2"] < 1.0
+    assert path["pocket"]["spacing_mm"] <= 5.9
+
+
+def test_body_with_four_islands_profile_and_pocket():
+    def build(m, doc):
+        body_outline(m, pieces=196)
+        cavities(m)
+
+    source = dxf(build)
+    profile = job(source, tabs={"count": 6, "width": 10, "height": 2})
+    assert profile["ok"], codes(profile)
+    (part,) = profile["parts"]
+    assert len(part["outer"]["entities"]) == 196
+    assert len(part["islands"]) == 4
+    # Outside the body, inside each of the four cavities.
+    assert len(profile["toolpath"]["geometry"]["offset"]) == 5
+    pocket = job(source, "pocket", depth=3.0, stepover_mm=3.0)
+    assert pocket["ok"], codes(pocket)
+
+
+def test_same_input_same_result():
+    source = dxf(lambda m, d: (body_outline(m, pieces=20), cavities(m)))
+    assert job(source, tabs={"count": 3, "width": 6, "height": 1.5}) == job(
+        source, tabs={"count": 3, "width": 6, "height": 1.5}
+    )
+
+
+@PROPERTY_SETTINGS
+@given(
+    w=st.floats(min_value=20, max_value=400),
+    h=st.floats(min_value=20, max_value=300),
+    r=st.floats(min_value=0, max_value=9.5),
+    tool=st.sampled_from([3.175, 6.0, 6.35, 12.0]),
+    operation=st.sampled_from(["profile_outside", "profile_inside"]),
+)
+def test_rectangle_profile_offsets_by_the_tool_radius(w, h, r, tool, operation):
+    def build(m, doc):
+        if r > 0.5:
+            rounded_rect(m, 0, 0, w, h, r)
+        else:
+            m.add_lwpolyline([(0, 0), (w, 0), (w, h), (0, h)], close=True)
+
+    result = job(dxf(build), operation, tool_diameter_mm=tool, depth=3.0)
+    if operation == "profile_inside" and r > 0.5 and r < tool / 2:
+        assert result["ok"]  # inside corners tighter than the tool stay round: information only
+    assert result["ok"], codes(result)
+    path = result["toolpath"]
+    sign = 1 if operation == "profile_outside" else -1
+    half = tool / 2
+    expected = [-sign * half, w + sign * half, -sign * half, h + sign * half]
+    got = [path["offset_bounds"][k] for k in ("x_min", "x_max", "y_min", "y_max")]
+    assert got == pytest.approx(expected, abs=CHORD)
+    assert [path["bounds"][k] for k in ("x_min", "x_max", "y_min", "y_max")] == pytest.approx(got, abs=1e-9)
