@@ -253,9 +253,11 @@ def _profile(parts: list[Part], plan: Plan) -> tuple[dict | None, list[Finding]]
         path.travel_to(*ring.at(0.0), z_prev)
         for z in zs:
             ramp = (z_prev - z) / slope
-            tabs_here = intervals if z < tab_top - EPS else []
+            tabs_here = (
+                _TabProfile(intervals, ring.length, tab_top, slope, z) if intervals and z < tab_top - EPS else None
+            )
             z_of = partial(_ramp_z, start=s, ramp=ramp, z0=z_prev, z=z)
-            _walk(path, ring, s, s + ramp + ring.length, z_of, tabs_here, tab_top, breaks=(s + ramp,))
+            _walk(path, ring, s, s + ramp + ring.length, z_of, tabs_here, breaks=(s + ramp,))
             s += ramp
             z_prev = z
     geometry = {
@@ -289,40 +291,68 @@ def _tab_geometry(ring: Ring, intervals) -> list[list[list[float]]]:
     return [[list(ring.at(s)) for s in ring.stations(a, b)] for a, b in intervals]
 
 
-def _in_tab(s: float, length: float, intervals) -> bool:
-    u = s % length
-    return any(a + EPS < u < b - EPS for a, b in intervals)
+@dataclass(frozen=True)
+class _TabProfile:
+    """How high the tabs hold the tool at each position of a ring: at ``top`` over each tab, then down at the
+    ramp angle after it (the tool never plunges back into the cut), and no constraint elsewhere."""
 
+    intervals: list[tuple[float, float]]
+    length: float
+    top: float
+    slope: float
+    bottom: float  # the pass's depth: where the descent after a tab ends
 
-def _walk(path: _Path, ring: Ring, s0: float, s1: float, z_of, intervals, tab_top: float, breaks=()) -> None:
-    """Feed along the ring from s0 to s1 at z_of(s), lifted to ``tab_top`` over the tab intervals.
+    def floor(self, s: float) -> float | None:
+        best = None
+        for a, b in self.intervals:
+            d = (s - a) % self.length
+            width = b - a
+            if d <= width + EPS:
+                z = self.top
+            else:
+                z = self.top - (d - width) * self.slope
+                if z < self.bottom - EPS:
+                    continue
+            best = z if best is None else max(best, z)
+        return best
 
-    ``breaks`` are further positions that must be points of the path (where a ramp reaches its depth)."""
-    stations = ring.stations(s0, s1)
-    if breaks:
-        stations = sorted(set(stations) | {b for b in breaks if s0 < b < s1})
-    if intervals:
-        extra = []
-        first_lap, last_lap = math.floor(s0 / ring.length), math.floor(s1 / ring.length)
-        for lap in range(first_lap, last_lap + 1):
-            for a, b in intervals:
-                for edge in (a, b):
-                    s = lap * ring.length + edge
+    def edges(self, s0: float, s1: float) -> list[float]:
+        """Positions in (s0, s1) where the profile bends: each tab's start, its end and the end of its descent."""
+        out = []
+        run = (self.top - self.bottom) / self.slope
+        for lap in range(math.floor(s0 / self.length) - 1, math.floor(s1 / self.length) + 1):
+            for a, b in self.intervals:
+                for edge in (a, b, b + run):
+                    s = lap * self.length + edge
                     if s0 < s < s1:
-                        extra.append(s)
-        stations = sorted(set(stations) | set(extra))
+                        out.append(s)
+        return out
+
+
+def _walk(path: _Path, ring: Ring, s0: float, s1: float, z_of, tabs: _TabProfile | None = None, breaks=()) -> None:
+    """Feed along the ring from s0 to s1 at z_of(s), held above the tabs' profile where there are tabs.
+
+    ``breaks`` are further positions that must be points of the path (where a ramp reaches its depth). Between
+    two points the path is a straight line, so where the tab profile is convex the tool stays above it."""
+    stations = ring.stations(s0, s1)
+    extra = set(b for b in breaks if s0 < b < s1)
+    if tabs is not None:
+        extra.update(tabs.edges(s0, s1))
+    if extra:
+        stations = sorted(set(stations) | extra)
     for s in stations:
         x, y = ring.at(s)
         z = z_of(s)
-        if intervals:
-            before = z_of(s)
-            if _in_tab(s - 1e-6, ring.length, intervals):
-                before = max(before, tab_top)
-            after = max(z, tab_top) if _in_tab(s + 1e-6, ring.length, intervals) else z
-            path.feed((x, y, before))
-            path.feed((x, y, after))
-        else:
+        if tabs is None:
             path.feed((x, y, z))
+            continue
+        # A tab starts with a vertical rise (up is never a plunge): the height just before and just after.
+        before, after = tabs.floor(s - 1e-7), tabs.floor(s)
+        before = z if before is None else max(z, before)
+        after = z if after is None else max(z, after)
+        if after - before > 1e-6:
+            path.feed((x, y, before))
+        path.feed((x, y, after))
 
 
 def _lines(geometry) -> list[list[list[float]]]:
@@ -406,7 +436,7 @@ def _pocket(parts: list[Part], plan: Plan) -> tuple[dict | None, list[Finding]]:
                 ramp = (z_prev - z) / slope
                 path.travel_to(*ring.at(0.0), z_prev)
                 z_of = partial(_ramp_z, start=0.0, ramp=ramp, z0=z_prev, z=z)
-                _walk(path, ring, 0.0, ramp + ring.length, z_of, [], 0.0, breaks=(ramp,))
+                _walk(path, ring, 0.0, ramp + ring.length, z_of, breaks=(ramp,))
             else:
                 # Along the ring just cut (already cleared), the shorter way, to where it comes closest to this
                 # one, a straight feed inside the pocket, then round this ring.
@@ -416,7 +446,7 @@ def _pocket(parts: list[Part], plan: Plan) -> tuple[dict | None, list[Finding]]:
                     stations = previous.stations(step.leave, previous.length)[::-1]
                 for t in stations:
                     path.feed((*previous.at(t), z))
-                _walk(path, ring, 0.0, ring.length, partial(_level_z, z=z), [], 0.0)
+                _walk(path, ring, 0.0, ring.length, partial(_level_z, z=z))
             previous = ring
         z_prev = z
     offset_region = region.buffer(-radius, quad_segs=segs)

@@ -653,8 +653,10 @@ def test_tabs_that_do_not_fit_are_refused():
 
 
 def test_ramped_entry_never_steeper_than_the_ramp_angle():
+    tabs = {"count": 3, "width": 6, "height": 2.5}
     for operation in ("profile_outside", "profile_inside", "pocket"):
-        result = job(dxf(lambda m, d: rounded_rect(m, 0, 0, 100, 60, 10)), operation, ramp_angle_deg=8.0)
+        extra = {"tabs": tabs} if operation != "pocket" else {}
+        result = job(dxf(lambda m, d: rounded_rect(m, 0, 0, 100, 60, 10)), operation, ramp_angle_deg=8.0, **extra)
         path = result["toolpath"]
         for segment in path["segments"]:
             pts = segment["points"]
@@ -662,7 +664,7 @@ def test_ramped_entry_never_steeper_than_the_ramp_angle():
                 for a, b in itertools.pairwise(pts):
                     assert (a[2] - b[2]) <= math.tan(math.radians(8.0)) * math.dist(a[:2], b[:2]) + 1e-9
             if segment["kind"] == "plunge" and operation != "pocket":
-                assert pts[-1][2] >= 0.0  # straight down only in air, onto the stock top
+                assert pts[-1][2] >= 0.0  # straight down only in air, onto the stock top: never after a tab
         kinds = {s["kind"] for s in path["segments"]}
         assert kinds <= {"rapid", "plunge", "ramp", "cut"}
         assert "ramp" in kinds
