@@ -73,7 +73,7 @@ class Tolerances:
 class Limits:
     """The shop's limits on what it accepts; each one crossed is a finding (the file size is an error)."""
 
-    max_bytes: int = 10_000_000
+    max_bytes: int = 5_000_000
     max_entities: int = 20_000
     max_points: int = 500_000
     max_width_mm: float = 1200.0
