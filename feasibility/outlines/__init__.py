@@ -75,7 +75,7 @@ def outline_job(
     findings.extend(outline.findings)
     findings.extend(check_size(outline.parts, limits))
     if not any(f.status == FAIL for f in findings):
-        findings.extend(narrow_features(outline.parts, plan.operation, plan.tool_diameter, tolerances.chord_mm))
+        findings.extend(narrow_features(outline.parts, plan.operation, plan.tool_diameter, tolerances.offset_mm))
     path = None
     if toolpath and not any(f.status == FAIL for f in findings):
         path, more = plan_toolpath(outline.parts, plan)
@@ -164,6 +164,6 @@ def _plan(design, diameter, stepdown, stepover, safe_z, ramp_angle, tolerances) 
         direction=direction,
         ramp_angle_deg=float(ramp_angle),
         safe_z=float(safe_z),
-        tolerance=tolerances.chord_mm,
+        tolerance=tolerances.offset_mm,
     )
     return plan, []

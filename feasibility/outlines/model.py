@@ -55,8 +55,9 @@ class DrawingError(Exception):
 class Tolerances:
     """How exactly the drawing is followed.
 
-    ``chord_mm``: arcs, ellipses, splines and Béziers become straight chords that stray at most this far from
-    the curve (and so do the round joins of the offsets). ``join_mm``: two ends closer than this are one point;
+    ``chord_mm``: how far the tool's path may stray from the exact offset of the drawn curves. Half of it goes
+    to flattening the drawing (arcs, ellipses, splines and Béziers become chords at most ``flatten_mm`` from
+    the curve), half to the offsets' round joins. ``join_mm``: two ends closer than this are one point;
     a contour whose ends are farther apart is open. ``gap_search_mm``: an open end with another open end within
     this distance is reported as a gap (a near miss) rather than as a contour left open.
     """
@@ -65,8 +66,22 @@ class Tolerances:
     join_mm: float = 0.01
     gap_search_mm: float = 2.0
 
+    @property
+    def flatten_mm(self) -> float:
+        return self.chord_mm / 2.0
+
+    @property
+    def offset_mm(self) -> float:
+        return self.chord_mm / 2.0
+
     def as_dict(self) -> dict:
-        return {"chord_mm": self.chord_mm, "join_mm": self.join_mm, "gap_search_mm": self.gap_search_mm}
+        return {
+            "chord_mm": self.chord_mm,
+            "flatten_mm": self.flatten_mm,
+            "offset_mm": self.offset_mm,
+            "join_mm": self.join_mm,
+            "gap_search_mm": self.gap_search_mm,
+        }
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ entity count are checked on the raw text first, so an oversized file is refused 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import re
@@ -92,6 +93,8 @@ def read_drawing(
     reader = _DxfReader if source["format"] == "dxf" else _SvgReader
     drawing = reader(data, layer=layer, tolerances=tolerances, limits=limits, assume_units=assume_units).read()
     drawing.stats["bytes"] = size
+    # What the ledger records of the file it judged: its hash (the file itself is stored once, by hash).
+    drawing.stats["sha256"] = hashlib.sha256(data.encode("utf-8")).hexdigest()
     return drawing
 
 
@@ -159,7 +162,7 @@ class _Reader:
         if count > self.budget():
             self.over_budget = True
             message = (
-                f"flattened to the chord tolerance of {self.tol.chord_mm} mm the drawing needs more than "
+                f"flattened to the chord tolerance of {self.tol.flatten_mm} mm the drawing needs more than "
                 f"{self.limits.max_points} points"
             )
             self.findings.append(Finding("TOO_MANY_POINTS", FAIL, message, place, None, self.limits.max_points))
@@ -277,7 +280,7 @@ class _DxfReader(_Reader):
 
     def flatten(self, entity, kind: str) -> tuple[list[Point] | None, bool]:
         # Tolerances are in millimetres; the drawing's own unit is `scale` millimetres.
-        tol = self.tol.chord_mm / self.scale
+        tol = self.tol.flatten_mm / self.scale
         if kind == "LINE":
             s, e = entity.dxf.start, entity.dxf.end
             return [(s.x, s.y), (e.x, e.y)], False
@@ -443,7 +446,7 @@ class _SvgReader(_Reader):
         subpaths: list[tuple[list[Point], bool]] = []
         current: list[Point] = []
         closed = False
-        tol_px = self.tol.chord_mm / self.scale
+        tol_px = self.tol.flatten_mm / self.scale
         for segment in path:
             if isinstance(segment, se.Move):
                 if current:

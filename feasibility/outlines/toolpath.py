@@ -4,7 +4,7 @@ Kinds: ``rapid`` (at the safe height, or straight up out of the cut), ``plunge``
 or down the side of a tab), ``ramp`` (feed down while moving along the contour, at most the ramp angle) and
 ``cut`` (feed at a constant depth, or up over a tab).
 
-Offsets are Shapely buffers of the drawn region (GEOS), with round joins flattened to the chord tolerance.
+Offsets are Shapely buffers of the drawn region (GEOS), with round joins flattened to ``Plan.tolerance``.
 Direction is stated for a clockwise (M3) spindle: climb milling keeps the material being cut on the cutter's
 left, so a profile outside a part runs counter-clockwise and a profile inside (or a pocket wall) clockwise;
 conventional milling is the reverse.
@@ -54,7 +54,7 @@ class Plan:
     direction: str = "climb"
     ramp_angle_deg: float = 10.0
     safe_z: float = 5.0
-    tolerance: float = 0.01
+    tolerance: float = 0.005  # how far the offsets' round joins may stray from the true arcs (mm)
     coverage_tolerance: float = COVERAGE_TOLERANCE_MM
 
 

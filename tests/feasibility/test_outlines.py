@@ -4,16 +4,19 @@ Every drawing is made here with the libraries a CAD program's export would resem
 files, the SVG files are written as text the way Inkscape lays them out.
 """
 
+import hashlib
 import io
 import itertools
+import json
 import math
+import tracemalloc
 
 import ezdxf
 import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shapely.geometry import LineString, MultiLineString, Polygon
+from shapely.geometry import LineString, Polygon
 
 from feasibility.outlines import DrawingError, Limits, Tolerances, outline_job, read_drawing
 from feasibility.outlines.contours import build_outline
@@ -145,6 +148,15 @@ def level_runs(toolpath, z: float) -> list[list[tuple[float, float, float]]]:
     return runs
 
 
+def swept_at(toolpath, z: float, radius: float):
+    """The area the tool sweeps at depth ``z``: its moves there, buffered in short chunks and united."""
+    chunks = []
+    for run in level_runs(toolpath, z):
+        xy = [p[:2] for p in run]
+        chunks.extend(LineString(xy[k : k + 51]) for k in range(0, len(xy) - 1, 50))
+    return shapely.union_all(shapely.buffer(chunks, radius, quad_segs=16))
+
+
 def xy_length(points) -> float:
     return sum(math.dist(a[:2], b[:2]) for a, b in itertools.pairwise(points))
 
@@ -164,7 +176,8 @@ def test_read_circle_flattened_within_chord_tolerance():
     assert max(abs(math.dist(p, (10, 20)) - 50) for p in ring) < 1e-9
     # Chord midpoints are where a chord strays furthest from the arc.
     worst = max(50 - math.dist(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2), (10, 20)) for a, b in itertools.pairwise(ring))
-    assert worst <= CHORD
+    # Half the chord tolerance goes to flattening the drawing, half to the offsets' round joins.
+    assert worst <= drawing.tolerances.flatten_mm == CHORD / 2
     assert worst > CHORD / 4  # not needlessly fine either
     assert drawing.tolerances.as_dict()["chord_mm"] == CHORD
     assert drawing.units == {"unit": "mm", "mm_per_unit": 1.0, "source": "$INSUNITS", "insunits": 4}
@@ -258,6 +271,25 @@ def test_read_svg_units_from_width_and_viewbox():
     assert max(abs(math.dist(p, (25.4, 38.1)) - 12.7) for p in piece.points) < 1e-6
 
 
+def test_read_svg_curves_flattened_within_chord_tolerance():
+    source = svg('<circle cx="100" cy="50" r="40"/><path d="M 10 90 C 40 10 160 10 190 90 Z"/>')
+    drawing = read_drawing(source, tolerances=Tolerances(chord_mm=CHORD))
+    circle, curve = drawing.pieces
+    ring = circle.points + circle.points[:1]
+    worst = max(40 - math.dist(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2), (100, 50)) for a, b in itertools.pairwise(ring))
+    assert CHORD / 4 < worst <= CHORD / 2 + 1e-9
+
+    # The Bézier against a dense evaluation of the same curve (y up: 100 - y).
+    def bezier(t):
+        p = [(10, 90), (40, 10), (160, 10), (190, 90)]
+        x = sum(math.comb(3, k) * (1 - t) ** (3 - k) * t**k * p[k][0] for k in range(4))
+        y = sum(math.comb(3, k) * (1 - t) ** (3 - k) * t**k * p[k][1] for k in range(4))
+        return x, 100 - y
+
+    dense = LineString([bezier(k / 20000) for k in range(20001)])
+    assert LineString(curve.points).hausdorff_distance(dense) <= CHORD / 2 + 1e-6
+
+
 def test_read_svg_px_and_missing_size():
     px = read_drawing(svg('<rect x="0" y="0" width="96" height="96"/>', width="192", height="96", view_box=None))
     assert px.units["source"] == "css px"
@@ -334,6 +366,22 @@ def test_too_many_entities_refused_before_parsing(monkeypatch):
     monkeypatch.setattr(ezdxf, "read", lambda *a, **k: pytest.fail("counted from the text, not parsed"))
     drawing = read_drawing(source, limits=Limits(max_entities=20))
     assert [(f.code, f.value, f.limit) for f in drawing.findings] == [("TOO_MANY_ENTITIES", 30, 20)]
+
+
+def test_refused_files_stay_small_in_memory():
+    # A 5 MB DXF over the byte limit, and one under it with too many entities: neither is parsed.
+    lines = dxf_text(lambda m, d: [m.add_line((k, 0), (k, 1)) for k in range(2000)])
+    big = lines + " " * (5_000_001 - len(lines))
+    tracemalloc.start()
+    try:
+        with pytest.raises(DrawingError):
+            read_drawing({"format": "dxf", "data": big})
+        drawing = read_drawing({"format": "dxf", "data": lines}, limits=Limits(max_entities=1000))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [f.code for f in drawing.findings] == ["TOO_MANY_ENTITIES"]
+    assert peak < 1_000_000
 
 
 def test_too_many_points_stops_reading():
@@ -691,8 +739,7 @@ def test_pocket_with_islands_clears_everything_but_islands():
     assert inside.all()
     assert distances.min() >= R - CHORD
     # ...and what it sweeps at full depth covers all it can reach: no sliver wider than 0.05 mm is left.
-    runs = [[p[:2] for p in run] for run in level_runs(path, -4.0) if len(run) > 1]
-    swept = MultiLineString(runs).buffer(R, quad_segs=16)
+    swept = swept_at(path, -4.0, R)
     reachable = region.buffer(-R, quad_segs=16).buffer(R, quad_segs=16)
     left = reachable.difference(swept)
     assert left.buffer(-0.025).is_empty
@@ -724,6 +771,15 @@ def test_body_with_four_islands_profile_and_pocket():
     assert len(profile["toolpath"]["geometry"]["offset"]) == 5
     pocket = job(source, "pocket", depth=3.0, stepover_mm=3.0)
     assert pocket["ok"], codes(pocket)
+
+
+def test_result_is_plain_canonical_json_with_the_file_hash():
+    source = dxf(lambda m, d: (body_outline(m, pieces=20), cavities(m)))
+    result = job(source, tabs={"count": 3, "width": 6, "height": 1.5})
+    text = json.dumps(result, sort_keys=True, allow_nan=False)
+    assert json.loads(text) == result
+    assert result["drawing"]["stats"]["sha256"] == hashlib.sha256(source["data"].encode()).hexdigest()
+    assert result["drawing"]["stats"]["bytes"] == len(source["data"])
 
 
 def test_same_input_same_result():
@@ -759,3 +815,30 @@ def test_rectangle_profile_offsets_by_the_tool_radius(w, h, r, tool, operation):
     got = [path["offset_bounds"][k] for k in ("x_min", "x_max", "y_min", "y_max")]
     assert got == pytest.approx(expected, abs=CHORD)
     assert [path["bounds"][k] for k in ("x_min", "x_max", "y_min", "y_max")] == pytest.approx(got, abs=1e-9)
+
+
+@settings(max_examples=12, deadline=None, database=None)
+@given(
+    w=st.floats(min_value=40, max_value=120),
+    h=st.floats(min_value=40, max_value=90),
+    island=st.floats(min_value=2, max_value=12),
+    stepover=st.floats(min_value=1.5, max_value=6.0),
+)
+def test_pocket_stays_inside_and_leaves_no_sliver(w, h, island, stepover):
+    def build(m, doc):
+        m.add_lwpolyline([(0, 0), (w, 0), (w, h), (0, h)], close=True)
+        m.add_circle((w / 2, h / 2), island)
+
+    result = job(dxf(build), "pocket", depth=2.0, stepover_mm=stepover)
+    assert result["ok"], codes(result)
+    path = result["toolpath"]
+    region = Polygon([(0, 0), (w, 0), (w, h), (0, h)]).difference(shapely.Point(w / 2, h / 2).buffer(island, 64))
+    bottom = [p[:2] for p in feed_points(path) if abs(p[2] + 2.0) < 1e-9]
+    # Clear of the walls and of the true circle, within the chord tolerance its flattening allows.
+    walls = min(min(x, w - x, y, h - y) for x, y in bottom)
+    circle = min(math.dist((x, y), (w / 2, h / 2)) - island for x, y in bottom)
+    assert walls >= R - 1e-9
+    assert circle >= R - CHORD - 1e-9
+    swept = swept_at(path, -2.0, R)
+    reachable = region.buffer(-R, quad_segs=16).buffer(R, quad_segs=16)
+    assert reachable.difference(swept).buffer(-0.05).is_empty
