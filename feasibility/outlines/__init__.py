@@ -149,6 +149,8 @@ def _plan(design, diameter, stepdown, stepover, safe_z, ramp_angle, tolerances) 
         problems.append("tabs need a positive width and height (mm)")
     if count and operation == "pocket":
         problems.append("tabs hold a part cut free by a profile; a pocket has none")
+    if design.get("layer") is not None and not isinstance(design.get("layer"), str):
+        problems.append("layer must be a layer's name")
     source = design.get("source")
     if not isinstance(source, dict):
         problems.append('source must be {"format": "dxf" | "svg", "data": "<file text>"}')

@@ -48,6 +48,7 @@ SVG_SHAPES = ("path", "circle", "ellipse", "rect", "line", "polyline", "polygon"
 SVG_SHAPE_TAG = re.compile(r"<(?:\w+:)?(?:" + "|".join(SVG_SHAPES) + r")\b")
 SVG_LENGTH = re.compile(r"^\s*([0-9.eE+-]+)\s*([a-z%]*)\s*$")
 SVG_ABSOLUTE_UNITS = {"mm": 1.0, "cm": 10.0, "in": MM_PER_INCH, "pt": MM_PER_INCH / 72.0, "pc": MM_PER_INCH / 6.0}
+SVG_DRAWN_NOT_CUT = frozenset({"text", "image", "foreignObject"})
 INKSCAPE_LABEL = "{http://www.inkscape.org/namespaces/inkscape}label"
 INKSCAPE_GROUPMODE = "{http://www.inkscape.org/namespaces/inkscape}groupmode"
 
@@ -428,14 +429,15 @@ class _SvgReader(_Reader):
             index = self.index
             self.index += 1
             tag = str(element.values.get("tag", type(element).__name__.lower()))
-            element_id = element.values.get("id")
-            handle = element_id or f"#{index}"
+            shape = isinstance(element, se.Shape)
+            if not shape and tag not in SVG_DRAWN_NOT_CUT:
+                continue  # metadata, editor state (other namespaces), titles, styles, definitions: not drawn
             if not self.wanted(layer):
                 continue
+            handle = element.values.get("id") or f"#{index}"
             place = {"layer": layer, "entity": tag, "handle": handle, "index": index}
-            if not isinstance(element, se.Shape):
-                if tag not in ("svg", "defs", "title", "desc", "metadata", "style", "namedview"):
-                    self.ignore(tag, place)
+            if not shape:
+                self.ignore(tag, place)  # drawn, but not a contour: named, so nothing vanishes silently
                 continue
             self.entities += 1
             self.shape(element, layer, tag, handle, index)

@@ -299,6 +299,41 @@ def test_read_svg_px_and_missing_size():
     assert [(f.code, f.status) for f in bare.findings] == [("UNITS_ASSUMED", "warn")]
 
 
+INKSCAPE_FILE = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<!-- Created with Inkscape (http://www.inkscape.org/) -->
+<svg width="210mm" height="297mm" viewBox="0 0 210 297" version="1.1" id="svg1"
+   xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"
+   xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"
+   xmlns="http://www.w3.org/2000/svg" xmlns:svg="http://www.w3.org/2000/svg"
+   xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dc="http://purl.org/dc/elements/1.1/"
+   xmlns:cc="http://creativecommons.org/ns#">
+  <title id="title1">Headstock</title>
+  <sodipodi:namedview id="namedview1" pagecolor="#ffffff" inkscape:document-units="mm" />
+  <defs id="defs1"><linearGradient id="g1"><stop offset="0" stop-color="#000"/></linearGradient></defs>
+  <metadata><rdf:RDF><cc:Work rdf:about=""><dc:format>image/svg+xml</dc:format></cc:Work></rdf:RDF></metadata>
+  <g inkscape:label="Headstock" inkscape:groupmode="layer" id="layer1" transform="translate(10,5)">
+    <path style="fill:none;stroke:#000000" d="m 20,20 h 80 v 50 c 0,10 -10,20 -20,20 H 20 Z" id="outline" />
+    <ellipse cx="50" cy="50" rx="10" ry="6" id="logo" style="fill:none;stroke:#000"/>
+    <text x="30" y="30" id="label">truss rod</text>
+  </g>
+</svg>"""
+
+
+def test_read_inkscape_file_layers_transforms_and_page_origin():
+    result = job({"format": "svg", "data": INKSCAPE_FILE}, tool_diameter_mm=3.0, depth=3.0)
+    assert result["ok"]
+    # Only the text is named as left out; metadata, the editor's view and definitions are not drawings.
+    assert [(f["code"], f["place"]["entities"][0]["handle"]) for f in result["findings"]] == [
+        ("ENTITY_IGNORED", "label")
+    ]
+    assert result["drawing"]["layers"] == ["Headstock"]
+    (part,) = result["parts"]
+    assert part["outer"]["handle"] == "outline"
+    assert [island["handle"] for island in part["islands"]] == ["logo"]
+    # translate(10, 5), then y up from the bottom of the 297 mm page: x 30..110, y 297-95..297-25.
+    assert part["bounds"] == pytest.approx([30.0, 202.0, 110.0, 272.0], abs=1e-6)
+
+
 def test_read_svg_subpaths_rounded_rect_and_layers():
     body = (
         '<g inkscape:groupmode="layer" inkscape:label="Cut" id="layer1">'
@@ -580,11 +615,12 @@ def test_inside_corners_are_information_not_refusal():
 
 
 def test_invalid_design_is_a_finding_not_an_exception():
-    result = outline_job({"operation": "engrave", "depth": -1}, tool_diameter_mm=6, stepdown_mm=2)
+    result = outline_job({"operation": "engrave", "depth": -1, "layer": 3}, tool_diameter_mm=6, stepdown_mm=2)
     assert codes(result) == ["DESIGN_INVALID"]
     assert not result["ok"]
     assert "operation" in result["findings"][0]["message"]
     assert "depth" in result["findings"][0]["message"]
+    assert "layer" in result["findings"][0]["message"]
 
 
 # ----------------------------------------------------------------------------------------------------------
