@@ -5,9 +5,10 @@ or down the side of a tab), ``ramp`` (feed down while moving along the contour, 
 ``cut`` (feed at a constant depth, or up over a tab).
 
 Offsets are Shapely buffers of the drawn region (GEOS), with round joins flattened to ``Plan.tolerance``.
-Direction is stated for a clockwise (M3) spindle: climb milling keeps the material being cut on the cutter's
-left, so a profile outside a part runs counter-clockwise and a profile inside (or a pocket wall) clockwise;
-conventional milling is the reverse.
+Direction is stated for a clockwise (M3) spindle, seen from above. Climb milling keeps the wall being cut on the
+cutter's right: each tooth then meets the material at its thickest chip and leaves the finished wall at zero
+(the same side as G41 cutter compensation). So a profile outside a part runs clockwise, a profile inside (or a
+pocket wall) counter-clockwise; conventional milling is the reverse.
 """
 
 from __future__ import annotations
@@ -195,10 +196,11 @@ def plan_toolpath(parts: list[Part], plan: Plan) -> tuple[dict | None, list[Find
 
 
 def _offset_sign(plan: Plan, *, outside: bool) -> float:
-    # orient(+1) puts a polygon's inside on the left of each ring. Climb wants the material on the left: the
-    # part is inside the outside-offset polygon, and outside the inside-offset one.
+    # orient(+1) puts a polygon's inside on the left of each ring. Climb wants the material on the right: the
+    # part is inside the outside-offset polygon (so that polygon runs the other way round), and outside the
+    # inside-offset one.
     climb = plan.direction == "climb"
-    return (1.0 if climb else -1.0) if outside else (-1.0 if climb else 1.0)
+    return (-1.0 if climb else 1.0) if outside else (1.0 if climb else -1.0)
 
 
 def _tab_findings(rings: list[Ring], plan: Plan, tab_top: float) -> list[Finding]:
@@ -339,7 +341,17 @@ def _walk(path: _Path, ring: Ring, s0: float, s1: float, z_of, tabs: _TabProfile
     if tabs is not None:
         extra.update(tabs.edges(s0, s1))
     if extra:
-        stations = sorted(set(stations) | extra)
+        merged = sorted(set(stations) | extra)
+        # A break within a micrometre of a vertex replaces it, rather than adding a second point beside it:
+        # the break is where the height changes (a ramp's end, a tab's edge).
+        stations = [merged[0]]
+        for s in merged[1:]:
+            if s - stations[-1] > 1e-6:
+                stations.append(s)
+            elif s in extra and stations[-1] != s0:
+                stations[-1] = s
+        if stations[-1] != s1:
+            stations[-1] = s1
     for s in stations:
         x, y = ring.at(s)
         z = z_of(s)

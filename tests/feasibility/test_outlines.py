@@ -689,12 +689,43 @@ def test_climb_and_conventional_run_opposite_ways():
         (run,) = [r for r in level_runs(path, -2.0) if len(r) > 3]
         return signed_area([p[:2] for p in run])
 
-    # Clockwise spindle: climb keeps the material on the cutter's left.
-    assert first_pass_area("profile_outside", "climb") > 0  # counter-clockwise round the part
-    assert first_pass_area("profile_outside", "conventional") < 0
-    assert first_pass_area("profile_inside", "climb") < 0  # clockwise round the inside of the wall
-    assert first_pass_area("profile_inside", "conventional") > 0
+    # Clockwise spindle: climb keeps the wall on the cutter's right (G41 with M3).
+    assert first_pass_area("profile_outside", "climb") < 0  # clockwise round the part
+    assert first_pass_area("profile_outside", "conventional") > 0
+    assert first_pass_area("profile_inside", "climb") > 0  # counter-clockwise round the inside of the wall
+    assert first_pass_area("profile_inside", "conventional") < 0
     assert job(source, direction="climb")["toolpath"]["direction"] == "climb"
+
+
+@pytest.mark.parametrize("operation", ["profile_outside", "profile_inside", "pocket"])
+def test_climb_edge_leaves_the_wall_against_the_feed(operation):
+    """Kinematics rather than a rule: a clockwise (M3) cutter climb-mills when its edge, where it touches the
+    finished wall, moves against the feed, so the chip is thickest where the tooth enters and zero at the wall.
+    """
+    part = Polygon([(0, 0), (90, 0), (90, 70), (0, 70)])
+    source = dxf(lambda m, d: m.add_lwpolyline(list(part.exterior.coords)[:-1], close=True))
+    for direction, expected in (("climb", -1), ("conventional", 1)):
+        path = job(source, operation, direction=direction, depth=2.0)["toolpath"]
+        wall = path["geometry"]["offset"][0]  # the ring next to the drawn contour
+        ring = shapely.LinearRing(wall)
+        signs = set()
+        travelled = 0.0
+        for a, b in itertools.pairwise(level_runs(path, -2.0)[0]):
+            length = math.dist(a[:2], b[:2])
+            mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+            if travelled >= ring.length - 1e-6 or ring.distance(shapely.Point(mid)) > 1e-6:
+                break  # once round the wall: what follows are the pocket's inner rings
+            travelled += length
+            if length < 1e-6:
+                continue
+            dx, dy = (b[0] - a[0]) / length, (b[1] - a[1]) / length
+            left = (-dy, dx)
+            probe = shapely.Point(mid[0] + left[0] * (R + 0.5), mid[1] + left[1] * (R + 0.5))
+            material_left = part.contains(probe) if operation == "profile_outside" else not part.contains(probe)
+            wx, wy = left if material_left else (-left[0], -left[1])
+            # Edge velocity at the wall contact for a clockwise spindle: -z x w = (wy, -wx).
+            signs.add(int(math.copysign(1, wy * dx - wx * dy)))
+        assert signs == {expected}, (operation, direction)
 
 
 def test_tabs_on_last_passes_only_at_count_width_height():
