@@ -96,6 +96,7 @@ def narrow_features(parts: list[Part], operation: str, diameter: float, toleranc
     locate = _Locator(parts)
     findings: list[Finding] = []
     reported: list[tuple[float, float]] = []
+    vanished: list[Polygon] = []
 
     def report(code, status, message, x, y, value=None, limit=None, extra=None):
         reported.append((x, y))
@@ -107,6 +108,7 @@ def narrow_features(parts: list[Part], operation: str, diameter: float, toleranc
     for piece in polygons(region):
         inside = [c for c in centres if piece.contains(c.representative_point())]
         if not inside:
+            vanished.append(piece)
             circle = shapely.maximum_inscribed_circle(piece, tolerance)
             cx, cy = circle.coords[0]
             width = 2.0 * circle.length
@@ -146,6 +148,8 @@ def narrow_features(parts: list[Part], operation: str, diameter: float, toleranc
                 f"a neck {mm(width)} mm wide at ({mm(mx)}, {mm(my)}) is narrower than the tool ({mm(diameter)} mm)"
             )
             report("FEATURE_NARROWER_THAN_TOOL", FAIL, message, mx, my, mm(width), mm(diameter))
+    if vanished:
+        region = region.difference(shapely.union_all(vanished))  # named whole above
     findings.extend(_unreached(parts, operation, region, reach, radius, diameter, tolerance, segs, locate, reported))
     return findings
 
@@ -153,6 +157,8 @@ def narrow_features(parts: list[Part], operation: str, diameter: float, toleranc
 def _unreached(
     parts, operation, region, reach, radius, diameter, tolerance, segs, locate: _Locator, reported
 ) -> list[Finding]:
+    if reach.is_empty or region.is_empty:
+        return []  # nothing the tool can reach: the regions were named as too narrow already
     reached = reach.buffer(radius, quad_segs=segs)
     # Opening by the tolerance drops the hairlines that two buffers leave along curved walls.
     left = region.difference(reached)

@@ -909,3 +909,27 @@ def test_pocket_stays_inside_and_leaves_no_sliver(w, h, island, stepover):
     swept = swept_at(path, -2.0, R)
     reachable = region.buffer(-R, quad_segs=16).buffer(R, quad_segs=16)
     assert reachable.difference(swept).buffer(-0.05).is_empty
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(
+    points=st.lists(
+        st.tuples(st.floats(min_value=0, max_value=100), st.floats(min_value=0, max_value=100)), min_size=1, max_size=9
+    ),
+    closed=st.booleans(),
+    tool=st.floats(min_value=2, max_value=25),
+    operation=st.sampled_from(["profile_outside", "profile_inside", "pocket"]),
+    tabs=st.integers(min_value=0, max_value=4),
+)
+def test_any_polyline_gets_an_answer_never_an_exception(points, closed, tool, operation, tabs):
+    source = dxf(lambda m, d: m.add_lwpolyline(points, close=closed))
+    design_tabs = {"count": tabs, "width": 4.0, "height": 1.0} if tabs and operation != "pocket" else None
+    result = job(source, operation, tool_diameter_mm=tool, depth=3.0, tabs=design_tabs, stepover_mm=tool * 0.4)
+    json.dumps(result, allow_nan=False)
+    assert result["ok"] == (result["toolpath"] is not None)
+    assert result["ok"] == all(f["status"] != "fail" for f in result["findings"])
+    if result["ok"]:
+        bounds, offset = result["toolpath"]["bounds"], result["toolpath"]["offset_bounds"]
+        for key in ("x_min", "x_max", "y_min", "y_max"):
+            assert bounds[key] == pytest.approx(offset[key], abs=1e-9)
+        assert bounds["z_min"] == pytest.approx(-3.0)
