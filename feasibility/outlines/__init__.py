@@ -64,7 +64,9 @@ def outline_job(
     """
     tolerances = tolerances or Tolerances()
     limits = limits or Limits()
-    plan, problems = _plan(design, tool_diameter_mm, stepdown_mm, stepover_mm, safe_z_mm, ramp_angle_deg, tolerances)
+    plan, problems = _plan(
+        design, tool_diameter_mm, stepdown_mm, stepover_mm, safe_z_mm, ramp_angle_deg, tolerances, limits
+    )
     if problems:
         return _result(problems, None, None, None)
     drawing = read_drawing(
@@ -114,7 +116,9 @@ def _positive(value) -> float | None:
     return float(value)
 
 
-def _plan(design, diameter, stepdown, stepover, safe_z, ramp_angle, tolerances) -> tuple[Plan | None, list[Finding]]:
+def _plan(
+    design, diameter, stepdown, stepover, safe_z, ramp_angle, tolerances, limits
+) -> tuple[Plan | None, list[Finding]]:
     problems: list[str] = []
     if not isinstance(design, dict):
         return None, [Finding("DESIGN_INVALID", FAIL, "the design must be an object")]
@@ -167,5 +171,7 @@ def _plan(design, diameter, stepdown, stepover, safe_z, ramp_angle, tolerances) 
         ramp_angle_deg=float(ramp_angle),
         safe_z=float(safe_z),
         tolerance=tolerances.offset_mm,
+        max_moves=limits.max_moves,
+        max_rings=limits.max_rings,
     )
     return plan, []

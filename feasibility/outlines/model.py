@@ -94,6 +94,8 @@ class Limits:
     max_width_mm: float = 1200.0
     max_height_mm: float = 800.0
     max_insert_depth: int = 4
+    max_moves: int = 1_000_000  # the largest toolpath planned
+    max_rings: int = 2_000  # pocket rings per depth level
 
     def as_dict(self) -> dict:
         return {
@@ -102,6 +104,8 @@ class Limits:
             "max_points": self.max_points,
             "max_width_mm": self.max_width_mm,
             "max_height_mm": self.max_height_mm,
+            "max_moves": self.max_moves,
+            "max_rings": self.max_rings,
         }
 
 

@@ -57,6 +57,15 @@ class Plan:
     safe_z: float = 5.0
     tolerance: float = 0.005  # how far the offsets' round joins may stray from the true arcs (mm)
     coverage_tolerance: float = COVERAGE_TOLERANCE_MM
+    # The largest program planned at all (moves), and the most pocket rings per level: past them the job is
+    # refused before the work is done, so a tiny bit in a large pocket cannot tie the server up.
+    max_moves: int = 1_000_000
+    max_rings: int = 2_000
+
+
+def _too_large(what: str, value: int, limit: int) -> Finding:
+    message = f"the toolpath would need about {value} {what}; the shop plans at most {limit}"
+    return Finding("TOOLPATH_TOO_LARGE", FAIL, message, {}, value, limit)
 
 
 class Ring:
@@ -242,6 +251,10 @@ def _profile(parts: list[Part], plan: Plan) -> tuple[dict | None, list[Finding]]
     zs = levels(plan.depth, plan.stepdown)
     tab_top = -plan.depth + plan.tabs.height
     findings = _tab_findings([ring for ring in rings if id(ring) in tabbed], plan, tab_top)
+    # Each pass goes round once and over its ramp again; tabs add a few points each.
+    estimate = sum(len(ring.points) for ring in rings) * (len(zs) + 1) + 4 * plan.tabs.count * len(zs) * len(rings)
+    if estimate > plan.max_moves:
+        findings.append(_too_large("moves", estimate, plan.max_moves))
     if findings:
         return None, findings
     path = _Path(plan.safe_z)
@@ -415,6 +428,10 @@ def _pocket(parts: list[Part], plan: Plan) -> tuple[dict | None, list[Finding]]:
     allowed = region.buffer(-radius + plan.tolerance, quad_segs=segs)
     reachable = region.buffer(-radius, quad_segs=segs).buffer(radius, quad_segs=segs)
     spacing = plan.stepover
+    deepest = max(shapely.maximum_inscribed_circle(p, plan.tolerance).length for p in polygons(region))
+    rings_needed = math.ceil(max(0.0, deepest - radius) / spacing) + 1
+    if rings_needed > plan.max_rings:
+        return None, [_too_large("rings per level", rings_needed, plan.max_rings)]
     refined = 0
     half = plan.coverage_tolerance / 2.0
     while True:
@@ -431,6 +448,9 @@ def _pocket(parts: list[Part], plan: Plan) -> tuple[dict | None, list[Finding]]:
         spacing /= 2.0
         refined += 1
     sequence = _pocket_sequence(offsets, plan, allowed)
+    estimate = sum(len(step.ring.points) + 2 for step in sequence) * len(levels(plan.depth, plan.stepdown))
+    if estimate > plan.max_moves:
+        return None, [_too_large("moves", estimate, plan.max_moves)]
     if not slivers.is_empty:
         x, y = slivers.representative_point().coords[0]
         width = 2.0 * shapely.maximum_inscribed_circle(polygons(slivers)[0], plan.tolerance).length

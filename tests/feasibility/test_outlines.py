@@ -419,6 +419,17 @@ def test_refused_files_stay_small_in_memory():
     assert peak < 1_000_000
 
 
+def test_toolpath_over_the_limits_is_refused_before_it_is_planned():
+    source = dxf(lambda m, d: m.add_circle((0, 0), 100))
+    rings = job(source, "pocket", tool_diameter_mm=1.0, stepover_mm=0.4, limits=Limits(max_rings=100))
+    found = finding(rings, "TOOLPATH_TOO_LARGE")
+    assert found["value"] == math.ceil((100 - 0.5) / 0.4) + 1
+    assert found["limit"] == 100
+    moves = job(source, depth=30.0, limits=Limits(max_moves=5000))
+    assert finding(moves, "TOOLPATH_TOO_LARGE")["limit"] == 5000
+    assert moves["toolpath"] is None
+
+
 def test_too_many_points_stops_reading():
     source = dxf(lambda m, d: [m.add_circle((0, 0), 100 + k) for k in range(5)])
     result = job(source, limits=Limits(max_points=1000))
