@@ -52,6 +52,7 @@ SVG_DRAWN_NOT_CUT = frozenset({"text", "image", "foreignObject"})
 INKSCAPE_LABEL = "{http://www.inkscape.org/namespaces/inkscape}label"
 INKSCAPE_GROUPMODE = "{http://www.inkscape.org/namespaces/inkscape}groupmode"
 
+HASH_CHUNK = 1 << 20
 # Consecutive points closer than this are one point (well below any tolerance a shop would state).
 SAME_POINT_MM = 1e-9
 PLACES_LISTED = 10
@@ -95,7 +96,10 @@ def read_drawing(
     drawing = reader(data, layer=layer, tolerances=tolerances, limits=limits, assume_units=assume_units).read()
     drawing.stats["bytes"] = size
     # What the ledger records of the file it judged: its hash (the file itself is stored once, by hash).
-    drawing.stats["sha256"] = hashlib.sha256(data.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256()
+    for start in range(0, len(data), HASH_CHUNK):  # in chunks: no second copy of a large file
+        digest.update(data[start : start + HASH_CHUNK].encode("utf-8"))
+    drawing.stats["sha256"] = digest.hexdigest()
     return drawing
 
 
