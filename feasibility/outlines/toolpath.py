@@ -295,11 +295,17 @@ def _ramp_z(t: float, *, start: float, ramp: float, z0: float, z: float) -> floa
 
 
 def _tab_intervals(ring: Ring, plan: Plan) -> list[tuple[float, float]]:
-    """Tabs evenly spaced along the path, half a spacing from its start (where the ramps are)."""
+    """Tabs evenly spaced along the part of the path the entry ramps leave free.
+
+    Pass k ramps down over the stretch after pass k-1's ramp, so together the ramps cover the first
+    depth / tan(ramp angle) of the path from its start. Tabs go in the rest, so no tab sits under a ramp (on a
+    contour too short for that, they spread over the whole of it)."""
     n = plan.tabs.count
     half = (plan.tabs.width + plan.tool_diameter) / 2.0
-    spacing = ring.length / n
-    return [((k + 0.5) * spacing - half, (k + 0.5) * spacing + half) for k in range(n)]
+    ramps = plan.depth / math.tan(math.radians(plan.ramp_angle_deg))
+    start = ramps if ring.length - ramps >= 2 * n * 2 * half else 0.0
+    spacing = (ring.length - start) / n
+    return [(start + (k + 0.5) * spacing - half, start + (k + 0.5) * spacing + half) for k in range(n)]
 
 
 def _tab_geometry(ring: Ring, intervals) -> list[list[list[float]]]:

@@ -244,6 +244,23 @@ def test_read_unsupported_units_fail_closed():
     assert [(f.code, f.status) for f in drawing.findings] == [("UNITS_UNSUPPORTED", "fail")]
 
 
+def test_read_r12_polyline_with_bulges_assumes_units():
+    # R12, which many older CAM and CAD programs still write: POLYLINE with bulges, and no $INSUNITS at all.
+    doc = ezdxf.new("R12")
+    b = math.tan(math.pi / 8)  # a quarter circle of radius 10 from (90, 0) to (100, 10)
+    points = [(0, 0, 0), (90, 0, b), (100, 10, 0), (100, 50, 0), (0, 50, 0)]
+    doc.modelspace().add_polyline2d(points, format="xyb", close=True, dxfattribs={"layer": "NECK"})
+    stream = io.StringIO()
+    doc.write(stream)
+    drawing = read_drawing({"format": "dxf", "data": stream.getvalue()}, layer="neck")
+    assert drawing.units["source"] == "assumed"
+    (piece,) = drawing.pieces
+    assert piece.entity == "POLYLINE"
+    assert piece.closed
+    expected = 100 * 50 - (1 - math.pi / 4) * 10**2
+    assert abs(Polygon(piece.points).area - expected) < CHORD * 300
+
+
 def test_read_block_reference_exploded_on_the_insert_layer():
     def build(m, doc):
         block = doc.blocks.new("KNOB")
@@ -755,14 +772,18 @@ def test_tabs_on_last_passes_only_at_count_width_height():
     first_pass = [p for p in points if p[2] > -2.0 - 1e-9]
     assert not [p for p in first_pass if abs(p[2] - tab_top) < 1e-9]
     assert len(path["geometry"]["tabs"]) == 4
-    # Tabs are spread evenly: their centres 90° apart on the path.
+    # Tabs are spread evenly over the part of the path the entry ramps leave free (6 mm at 10° takes 34 mm
+    # of the 396 mm path): four equal gaps between them, and the fifth, over the ramps, longer by that much.
     centres = []
     for tab in path["geometry"]["tabs"]:
         line = LineString(tab)
         mid = line.interpolate(0.5, normalized=True)
         centres.append(math.degrees(math.atan2(mid.y, mid.x)) % 360)
     centres.sort()
-    assert [b - a for a, b in itertools.pairwise(centres)] == pytest.approx([90, 90, 90], abs=0.5)
+    gaps = sorted([b - a for a, b in itertools.pairwise(centres)] + [360 - centres[-1] + centres[0]])
+    ramps_deg = math.degrees(6.0 / math.tan(math.radians(10.0)) / (60 + R))
+    spacing = (360 - ramps_deg) / 4
+    assert gaps == pytest.approx([spacing, spacing, spacing, spacing + ramps_deg], abs=0.5)
     assert tab_points
 
 
@@ -944,3 +965,28 @@ def test_any_polyline_gets_an_answer_never_an_exception(points, closed, tool, op
         for key in ("x_min", "x_max", "y_min", "y_max"):
             assert bounds[key] == pytest.approx(offset[key], abs=1e-9)
         assert bounds["z_min"] == pytest.approx(-3.0)
+
+
+@settings(max_examples=15, deadline=None, database=None)
+@given(
+    count=st.integers(min_value=1, max_value=8),
+    width=st.floats(min_value=2, max_value=15),
+    height=st.floats(min_value=0.5, max_value=5.5),
+    stepdown=st.floats(min_value=0.8, max_value=3.0),
+)
+def test_tabs_count_width_and_height_on_the_passes_below_their_top(count, width, height, stepdown):
+    depth = 6.0
+    tabs = {"count": count, "width": width, "height": height}
+    result = job(dxf(lambda m, d: m.add_circle((0, 0), 80)), depth=depth, stepdown_mm=stepdown, tabs=tabs)
+    assert result["ok"], codes(result)
+    path = result["toolpath"]
+    tab_top = -depth + height
+    below = [z for z in (-depth * k / path["passes"] for k in range(1, path["passes"] + 1)) if z < tab_top - 1e-9]
+    # A pass exactly at the tab top needs no lift (its own run at that height goes all the way round); the entry
+    # ramps never run over a tab.
+    round_once = 2 * math.pi * (80 + R)
+    runs = [r for r in level_runs(path, tab_top) if 1e-6 < xy_length(r) < round_once / 2]
+    assert len(runs) == count * len(below)
+    for run in runs:
+        assert xy_length(run) == pytest.approx(width + TOOL, abs=1e-6)
+    assert min(p[2] for p in feed_points(path)) == pytest.approx(-depth)
