@@ -556,12 +556,26 @@ def test_duplicate_entities_refused_naming_both():
 
 def test_branching_contour_refused():
     def build(m, doc):
-        m.add_lwpolyline([(0, 0), (50, 0), (50, 50), (0, 50), (0, 0)])
+        m.add_line((0, 0), (50, 0))
+        m.add_line((50, 0), (25, 40))
+        m.add_line((25, 40), (0, 0))
+        m.add_line((50, 0), (80, 0))  # a third line from the triangle's corner
+
+    result = job(dxf(build))
+    found = finding(result, "CONTOUR_BRANCH")
+    assert found["place"]["at"] == [50.0, 0.0]
+    assert len(found["place"]["meeting"]) == 2
+    assert not result["ok"]
+
+
+def test_line_ending_on_a_closed_polyline_is_open():
+    def build(m, doc):
+        m.add_lwpolyline([(0, 0), (50, 0), (50, 50), (0, 50), (0, 0)])  # open, but its ends meet: closed
         m.add_line((50, 50), (80, 80))
 
     result = job(dxf(build))
-    assert "CONTOUR_BRANCH" in codes(result) or "CONTOUR_OPEN" in codes(result)
-    assert not result["ok"]
+    assert codes(result) == ["CONTOUR_OPEN"]
+    assert finding(result, "CONTOUR_OPEN")["place"]["entity"] == "LINE"
 
 
 def test_empty_drawing_and_empty_layer():
