@@ -214,7 +214,7 @@ class _DxfReader(_Reader):
             self.units = {"unit": None, "source": "not read"}
             return self.too_many(count)
         try:
-            doc = ezdxf.read(io.StringIO(self.data))
+            doc = ezdxf.read(io.StringIO(self.data, newline=None))  # CR LF files read like LF ones
         except Exception as exc:  # every parser failure is the client's file being unreadable
             raise DrawingError("DRAWING_MALFORMED", f"the DXF file cannot be read: {exc}") from exc
         self._units(doc.header.get("$INSUNITS", DXF_UNITLESS))

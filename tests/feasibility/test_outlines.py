@@ -228,6 +228,16 @@ def test_read_inch_drawing_converts_to_mm():
     assert not drawing.findings
 
 
+def test_read_windows_line_endings_like_unix_ones():
+    text = dxf_text(lambda m, d: (m.add_circle((1, 1), 2), rounded_rect(m, 0, 0, 4, 3, 0.5)), units=1)
+    unix = read_drawing({"format": "dxf", "data": text})
+    windows = read_drawing({"format": "dxf", "data": text.replace("\n", "\r\n")})
+    assert windows.units == unix.units
+    assert [p.points for p in windows.pieces] == [p.points for p in unix.pieces]
+    limited = read_drawing({"format": "dxf", "data": text.replace("\n", "\r\n")}, limits=Limits(max_entities=1))
+    assert [(f.code, f.value) for f in limited.findings] == [("TOO_MANY_ENTITIES", 2)]
+
+
 def test_read_unitless_dxf_is_an_explicit_assumption():
     source = dxf(lambda m, d: m.add_circle((0, 0), 2), units=None)
     drawing = read_drawing(source)
