@@ -93,7 +93,10 @@ def read_drawing(
     if assume_units not in ASSUMABLE_UNITS:
         raise ValueError(f"assume_units must be one of {sorted(ASSUMABLE_UNITS)}")
     reader = _DxfReader if source["format"] == "dxf" else _SvgReader
-    drawing = reader(data, layer=layer, tolerances=tolerances, limits=limits, assume_units=assume_units).read()
+    # A byte-order mark left at the start by an editor is not part of either format.
+    drawing = reader(
+        data.removeprefix("\ufeff"), layer=layer, tolerances=tolerances, limits=limits, assume_units=assume_units
+    ).read()
     drawing.stats["bytes"] = size
     # What the ledger records of the file it judged: its hash (the file itself is stored once, by hash).
     digest = hashlib.sha256()

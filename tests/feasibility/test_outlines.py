@@ -228,12 +228,16 @@ def test_read_inch_drawing_converts_to_mm():
     assert not drawing.findings
 
 
-def test_read_windows_line_endings_like_unix_ones():
+def test_read_windows_line_endings_and_byte_order_marks():
     text = dxf_text(lambda m, d: (m.add_circle((1, 1), 2), rounded_rect(m, 0, 0, 4, 3, 0.5)), units=1)
     unix = read_drawing({"format": "dxf", "data": text})
     windows = read_drawing({"format": "dxf", "data": text.replace("\n", "\r\n")})
     assert windows.units == unix.units
     assert [p.points for p in windows.pieces] == [p.points for p in unix.pieces]
+    with_bom = read_drawing({"format": "dxf", "data": "\ufeff" + text})
+    assert [p.points for p in with_bom.pieces] == [p.points for p in unix.pieces]
+    svg_bom = read_drawing({"format": "svg", "data": "\ufeff" + svg('<circle cx="5" cy="5" r="2"/>')["data"]})
+    assert len(svg_bom.pieces) == 1
     limited = read_drawing({"format": "dxf", "data": text.replace("\n", "\r\n")}, limits=Limits(max_entities=1))
     assert [(f.code, f.value) for f in limited.findings] == [("TOO_MANY_ENTITIES", 2)]
 
