@@ -12,6 +12,7 @@ import hashlib
 import io
 import math
 import re
+from xml.etree import ElementTree
 
 from feasibility.outlines.flatten import adaptive, arc_points, arc_segments
 from feasibility.outlines.model import (
@@ -45,7 +46,7 @@ DXF_GRAPHIC_RECORDS = DXF_CURVES | frozenset(
 DXF_RECORD = re.compile(r"^[ \t]*0[ \t]*\r?\n[ \t]*([A-Z0-9_]+)[ \t]*\r?$", re.MULTILINE)
 
 SVG_SHAPES = ("path", "circle", "ellipse", "rect", "line", "polyline", "polygon")
-SVG_SHAPE_TAG = re.compile(r"<(?:\w+:)?(?:" + "|".join(SVG_SHAPES) + r")\b")
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 SVG_LENGTH = re.compile(r"^\s*([0-9.eE+-]+)\s*([a-z%]*)\s*$")
 SVG_ABSOLUTE_UNITS = {"mm": 1.0, "cm": 10.0, "in": MM_PER_INCH, "pt": MM_PER_INCH / 72.0, "pc": MM_PER_INCH / 6.0}
 SVG_DRAWN_NOT_CUT = frozenset({"text", "image", "foreignObject"})
@@ -251,6 +252,8 @@ class _DxfReader(_Reader):
             self.findings.append(Finding("UNITS_UNSUPPORTED", FAIL, message, {}, code, None))
 
     def entity(self, entity, index: int, *, depth: int, parent_layer: str | None, handle: str | None) -> None:
+        if self.over_budget:
+            return
         kind = entity.dxftype()
         layer = entity.dxf.get("layer", "0")
         if parent_layer is not None and layer == "0":
@@ -265,9 +268,16 @@ class _DxfReader(_Reader):
         place = {"layer": layer, "entity": kind, "handle": handle, "index": index}
         if kind == "INSERT":
             if depth >= self.limits.max_insert_depth:
-                self.ignore(kind, place)
+                # Geometry left out would be a part cut wrong: refused, not skipped (named once, at the first).
+                if not any(f.code == "BLOCKS_TOO_DEEP" for f in self.findings):
+                    limit = self.limits.max_insert_depth
+                    message = f"block reference {handle} nests blocks deeper than {limit} levels"
+                    self.findings.append(Finding("BLOCKS_TOO_DEEP", FAIL, message, place, depth + 1, limit))
                 return
+            # Blocks can insert blocks: a few kilobytes can expand to billions of entities. The count stops it.
             for k, child in enumerate(entity.virtual_entities()):
+                if self.over_budget:
+                    break
                 self.entity(child, index, depth=depth + 1, parent_layer=layer, handle=f"{handle}/{k}")
             return
         if kind not in DXF_CURVES or (kind == "POLYLINE" and not (entity.is_2d_polyline or entity.is_3d_polyline)):
@@ -381,7 +391,7 @@ class _SvgReader(_Reader):
         if re.search(r"<!ENTITY", self.data, re.IGNORECASE):
             # Entity declarations are how XML bombs and external references get in; drawings never need them.
             raise DrawingError("DRAWING_MALFORMED", "the SVG file declares XML entities, which are not accepted")
-        count = len(SVG_SHAPE_TAG.findall(self.data))
+        count = _svg_drawn_count(self.data, self.limits.max_entities)
         if count > self.limits.max_entities:
             self.units = {"unit": None, "source": "not read"}
             return self.too_many(count)
@@ -486,6 +496,48 @@ class _SvgReader(_Reader):
         # SVG's y axis points down; a machine's points up. The origin moves to the bottom-left of the page.
         y = float(point.y)
         return (float(point.x), (self.flip_height - y) if self.flip_height is not None else -y)
+
+
+def _svg_drawn_count(text: str, limit: int) -> int:
+    """How many shapes the SVG draws once every ``<use>`` is expanded, counted on the XML tree (no expansion).
+
+    A few nested ``<use>`` elements multiply: ten levels of ten draw ten billion circles from a kilobyte, and
+    the SVG library would build every one. Counting first, with the references followed through a memo, costs
+    one pass over the tree. Shapes inside ``<defs>`` are counted too: an upper bound is enough.
+    """
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        raise DrawingError("DRAWING_MALFORMED", f"the SVG file cannot be read: {exc}") from exc
+    by_id = {element.get("id"): element for element in root.iter() if element.get("id")}
+    memo: dict[int, int] = {}
+    visiting: set[int] = set()
+
+    def drawn(element) -> int:
+        key = id(element)
+        if key in memo:
+            return memo[key]
+        if key in visiting:
+            raise DrawingError("DRAWING_MALFORMED", "an SVG <use> refers to an element that contains it")
+        visiting.add(key)
+        tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+        total = 1 if tag in SVG_SHAPES else 0
+        if tag == "use":
+            ref = element.get("href") or element.get(XLINK_HREF) or ""
+            if ref.startswith("#") and ref[1:] in by_id:
+                total += drawn(by_id[ref[1:]])
+        for child in element:
+            total += drawn(child)
+            if total > limit:
+                break  # enough to refuse; no need to count a bomb to the end
+        visiting.discard(key)
+        memo[key] = total
+        return total
+
+    try:
+        return drawn(root)
+    except RecursionError as exc:
+        raise DrawingError("DRAWING_MALFORMED", "the SVG file is nested too deeply") from exc
 
 
 def _svg_unit(length) -> str | None:

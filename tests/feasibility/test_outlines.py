@@ -9,6 +9,7 @@ import io
 import itertools
 import json
 import math
+import time
 import tracemalloc
 
 import ezdxf
@@ -459,6 +460,38 @@ def test_toolpath_over_the_limits_is_refused_before_it_is_planned():
     moves = job(source, depth=30.0, limits=Limits(max_moves=5000))
     assert finding(moves, "TOOLPATH_TOO_LARGE")["limit"] == 5000
     assert moves["toolpath"] is None
+
+
+def test_nested_svg_clones_refused_before_they_are_expanded():
+    # Five levels of ten <use> clones: 100,000 circles from 1.4 kB, which the SVG library would build one by one.
+    defs = ['<g id="l0"><circle cx="1" cy="1" r="1"/></g>']
+    for k in range(1, 6):
+        defs.append(f'<g id="l{k}">' + "".join(f'<use href="#l{k - 1}" x="{j}"/>' for j in range(10)) + "</g>")
+    source = svg("<defs>" + "".join(defs) + '</defs><use href="#l5"/>')
+    started = time.perf_counter()
+    drawing = read_drawing(source)
+    assert time.perf_counter() - started < 5.0
+    assert [f.code for f in drawing.findings] == ["TOO_MANY_ENTITIES"]
+    looped = svg('<g id="a"><use href="#a"/></g>')
+    with pytest.raises(DrawingError):
+        read_drawing(looped)
+
+
+def test_nested_dxf_blocks_stop_at_the_entity_limit():
+    def build(m, doc):
+        doc.blocks.new("L0").add_circle((0, 0), 1)
+        for k in range(1, 6):
+            block = doc.blocks.new(f"L{k}")
+            for j in range(10):
+                block.add_blockref(f"L{k - 1}", (j * 3, 0))
+        m.add_blockref("L5", (0, 0))
+
+    started = time.perf_counter()
+    drawing = read_drawing(dxf(build), limits=Limits(max_entities=500, max_insert_depth=8))
+    assert time.perf_counter() - started < 5.0
+    assert [f.code for f in drawing.findings] == ["TOO_MANY_ENTITIES"]
+    deep = read_drawing(dxf(build), limits=Limits(max_entities=10**6, max_insert_depth=4))
+    assert [(f.code, f.status) for f in deep.findings if f.code != "DRAWING_EMPTY"] == [("BLOCKS_TOO_DEEP", "fail")]
 
 
 def test_too_many_points_stops_reading():
