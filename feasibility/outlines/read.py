@@ -137,7 +137,7 @@ class _Reader:
                     len(places),
                 )
             )
-        if not self.over_budget and not self.pieces:
+        if not self.pieces and not any(f.status == FAIL for f in self.findings):
             if self.layer is not None:
                 message = f"nothing to cut on layer {self.layer!r}"
                 self.findings.append(
@@ -193,6 +193,26 @@ class _Reader:
             self.findings.append(Finding("ZERO_LENGTH_ENTITY", INFO, message, piece.place() | _at(cleaned)))
             return
         self.pieces.append(piece)
+
+    def check_extent(self, extent: float) -> None:
+        # A curve far larger than any drawing the shop cuts would only cost time to flatten (a circle of radius
+        # 10^12 is millions of chords): refused before. The exact size check comes later, on the whole drawing.
+        if extent * self.scale > 2.0 * max(self.limits.max_width_mm, self.limits.max_height_mm):
+            raise _TooBig(extent * self.scale)
+
+    def check_budget(self, count: int) -> None:
+        if count > self.budget():
+            raise _OverBudget
+
+    def take(self, vertices) -> list[Point]:
+        """Points from ezdxf's lazy flattening, stopping as soon as the drawing's point budget is spent."""
+        budget = self.budget()
+        points = []
+        for v in vertices:
+            points.append((v.x, v.y))
+            if len(points) > budget:
+                raise _OverBudget
+        return points
 
     def ignore(self, entity: str, place: dict) -> None:
         self.ignored.setdefault(entity, []).append(place)
@@ -293,6 +313,11 @@ class _DxfReader(_Reader):
         except _OverBudget:
             self.spend(self.budget() + 1, place)
             return
+        except _TooBig as big:
+            limit = max(self.limits.max_width_mm, self.limits.max_height_mm)
+            message = f"{kind} {handle} spans {mm(big.size_mm)} mm: far larger than the shop cuts ({limit} mm)"
+            self.findings.append(Finding("DRAWING_TOO_LARGE", FAIL, message, place, mm(big.size_mm), limit, "mm"))
+            return
         if points is not None and self.spend(len(points), place):
             self.add(points, closed, layer, kind, handle, index)
 
@@ -302,6 +327,7 @@ class _DxfReader(_Reader):
         if kind == "LINE":
             s, e = entity.dxf.start, entity.dxf.end
             return [(s.x, s.y), (e.x, e.y)], False
+        self.check_extent(_extent(entity, kind))
         if kind in ("ARC", "CIRCLE"):
             radius = entity.dxf.radius
             sweep = 360.0 if kind == "CIRCLE" else (entity.dxf.end_angle - entity.dxf.start_angle) % 360.0 or 360.0
@@ -309,11 +335,11 @@ class _DxfReader(_Reader):
             points = [(v.x, v.y) for v in entity.flattening(_sagitta(radius, tol))]
             return points, kind == "CIRCLE"
         if kind == "ELLIPSE":
-            points = [(v.x, v.y) for v in entity.flattening(tol)]
+            points = self.take(entity.flattening(tol))
             full = abs((entity.dxf.end_param - entity.dxf.start_param) % math.tau) < 1e-9
             return points, full
         if kind == "SPLINE":
-            points = [(v.x, v.y) for v in entity.flattening(tol)]
+            points = self.take(entity.flattening(tol))
             return points, bool(entity.closed)
         return self.polyline(entity, kind, tol)
 
@@ -332,8 +358,11 @@ class _DxfReader(_Reader):
             x0, y0, bulge = vertices[k]
             x1, y1, _ = vertices[(k + 1) % count]
             if bulge and math.hypot(x1 - x0, y1 - y0) > 0.0:
-                arc = _bulge_points((x0, y0), (x1, y1), bulge, tol)
-                self.check_budget(len(arc))
+                chord = math.hypot(x1 - x0, y1 - y0)
+                self.check_extent(chord * (1.0 + bulge * bulge) / (2.0 * abs(bulge)))  # the arc's diameter
+                arc = _bulge_points((x0, y0), (x1, y1), bulge, tol, budget=self.budget() - len(points))
+                if arc is None:
+                    raise _OverBudget
                 points.extend(arc[:-1])
             else:
                 points.append((x0, y0))
@@ -347,13 +376,31 @@ class _DxfReader(_Reader):
             points = [(v.x, v.y) for v in ocs.points_to_wcs([(x, y, z) for x, y in points])]
         return points, closed
 
-    def check_budget(self, count: int) -> None:
-        if count > self.budget():
-            raise _OverBudget
-
 
 class _OverBudget(Exception):
     pass
+
+
+class _TooBig(Exception):
+    def __init__(self, size_mm: float) -> None:
+        super().__init__(size_mm)
+        self.size_mm = size_mm
+
+
+def _extent(entity, kind: str) -> float:
+    """An upper bound of the entity's width or height, in drawing units (0 where the points themselves tell)."""
+    if kind in ("ARC", "CIRCLE"):
+        return 2.0 * abs(entity.dxf.radius)
+    if kind == "ELLIPSE":
+        return 2.0 * math.hypot(entity.dxf.major_axis.x, entity.dxf.major_axis.y)
+    if kind == "SPLINE":
+        # A B-spline lies in the hull of its control points; one given by fit points stays near them.
+        points = list(entity.control_points) or list(entity.fit_points)
+        if not points:
+            return 0.0
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        return max(max(xs) - min(xs), max(ys) - min(ys))
+    return 0.0
 
 
 def _sagitta(radius: float, tol: float) -> float:
@@ -361,11 +408,14 @@ def _sagitta(radius: float, tol: float) -> float:
     return min(tol, 0.5 * radius) if radius > 0 else tol
 
 
-def _bulge_points(p0: Point, p1: Point, bulge: float, tol: float) -> list[Point]:
-    """The arc from p0 to p1 of a polyline segment with ``bulge`` = tan(sweep / 4), positive counter-clockwise."""
+def _bulge_points(p0: Point, p1: Point, bulge: float, tol: float, *, budget: int) -> list[Point] | None:
+    """The arc from p0 to p1 of a polyline segment with ``bulge`` = tan(sweep / 4), positive counter-clockwise;
+    None when it would take more than ``budget`` points."""
     sweep = 4.0 * math.atan(bulge)
     chord = math.hypot(p1[0] - p0[0], p1[1] - p0[1])
     radius = chord / (2.0 * math.sin(abs(sweep) / 2.0))
+    if arc_segments(radius, sweep, tol) + 1 > budget:
+        return None
     mx, my = (p0[0] + p1[0]) / 2.0, (p0[1] + p1[1]) / 2.0
     # Signed distance from the chord's midpoint to the centre, along the chord's left normal.
     offset = chord * (1.0 - bulge * bulge) / (4.0 * bulge)
@@ -462,6 +512,16 @@ class _SvgReader(_Reader):
     def shape(self, element, layer, tag: str, handle: str, index: int) -> None:
         se = self.se
         path = se.Path(element)
+        box = path.bbox()
+        if box is not None:
+            try:
+                self.check_extent(max(box[2] - box[0], box[3] - box[1]))
+            except _TooBig as big:
+                limit = max(self.limits.max_width_mm, self.limits.max_height_mm)
+                message = f"{tag} {handle} spans {mm(big.size_mm)} mm: far larger than the shop cuts ({limit} mm)"
+                place = {"layer": layer, "entity": tag, "handle": handle, "index": index}
+                self.findings.append(Finding("DRAWING_TOO_LARGE", FAIL, message, place, mm(big.size_mm), limit, "mm"))
+                return
         subpaths: list[tuple[list[Point], bool]] = []
         current: list[Point] = []
         closed = False

@@ -491,7 +491,7 @@ def test_nested_dxf_blocks_stop_at_the_entity_limit():
     assert time.perf_counter() - started < 5.0
     assert [f.code for f in drawing.findings] == ["TOO_MANY_ENTITIES"]
     deep = read_drawing(dxf(build), limits=Limits(max_entities=10**6, max_insert_depth=4))
-    assert [(f.code, f.status) for f in deep.findings if f.code != "DRAWING_EMPTY"] == [("BLOCKS_TOO_DEEP", "fail")]
+    assert [(f.code, f.status) for f in deep.findings] == [("BLOCKS_TOO_DEEP", "fail")]
 
 
 def test_too_many_points_stops_reading():
@@ -499,6 +499,27 @@ def test_too_many_points_stops_reading():
     result = job(source, limits=Limits(max_points=1000))
     assert finding(result, "TOO_MANY_POINTS")["status"] == "fail"
     assert result["toolpath"] is None
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda m, d: m.add_circle((0, 0), 1e12),
+        lambda m, d: m.add_ellipse((0, 0), major_axis=(1e9, 0), ratio=0.5),
+        lambda m, d: m.add_lwpolyline([(0, 0, 1.0), (1e9, 0, 0)], format="xyb"),
+        lambda m, d: m.add_spline([(0, 0), (1e8, 1e8), (2e8, 0), (3e8, 1e8)]),
+    ],
+    ids=["circle", "ellipse", "bulge", "spline"],
+)
+def test_huge_curves_refused_before_they_are_flattened(build):
+    svg_started = time.perf_counter()
+    huge_svg = read_drawing(svg('<circle id="moon" cx="0" cy="0" r="1e12"/>'))
+    assert time.perf_counter() - svg_started < 1.0
+    assert [(f.code, f.place["handle"]) for f in huge_svg.findings] == [("DRAWING_TOO_LARGE", "moon")]
+    started = time.perf_counter()
+    drawing = read_drawing(dxf(build))
+    assert time.perf_counter() - started < 1.0
+    assert [(f.code, f.place["index"]) for f in drawing.findings] == [("DRAWING_TOO_LARGE", 0)]
 
 
 # ----------------------------------------------------------------------------------------------------------
