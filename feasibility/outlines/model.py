@@ -66,6 +66,11 @@ class Tolerances:
     join_mm: float = 0.01
     gap_search_mm: float = 2.0
 
+    def __post_init__(self) -> None:
+        # Shop settings, not client input: a zero tolerance would divide curves without end, so fail loudly.
+        if not (self.chord_mm > 0 and self.join_mm > 0 and self.gap_search_mm >= self.join_mm):
+            raise ValueError(f"tolerances must be positive, the gap search at least the join: {self}")
+
     @property
     def flatten_mm(self) -> float:
         return self.chord_mm / 2.0
@@ -96,6 +101,11 @@ class Limits:
     max_insert_depth: int = 4
     max_moves: int = 1_000_000  # the largest toolpath planned
     max_rings: int = 2_000  # pocket rings per depth level
+
+    def __post_init__(self) -> None:
+        values = (self.max_bytes, self.max_entities, self.max_points, self.max_moves, self.max_rings)
+        if min(values) <= 0 or self.max_width_mm <= 0 or self.max_height_mm <= 0 or self.max_insert_depth < 0:
+            raise ValueError(f"limits must be positive: {self}")
 
     def as_dict(self) -> dict:
         return {

@@ -724,6 +724,15 @@ def test_inside_corners_are_information_not_refusal():
     assert corners["value"] == pytest.approx(R * (math.sqrt(2) - 1), abs=0.02)
 
 
+@pytest.mark.parametrize(
+    "make",
+    [lambda: Tolerances(chord_mm=0), lambda: Tolerances(join_mm=-1), lambda: Limits(max_points=0)],
+)
+def test_shop_settings_that_cannot_work_fail_loudly(make):
+    with pytest.raises(ValueError, match="must be positive"):
+        make()
+
+
 def test_invalid_design_is_a_finding_not_an_exception():
     result = outline_job({"operation": "engrave", "depth": -1, "layer": 3}, tool_diameter_mm=6, stepdown_mm=2)
     assert codes(result) == ["DESIGN_INVALID"]
