@@ -25,7 +25,7 @@ from shapely.geometry.polygon import orient
 from shapely.ops import nearest_points
 
 from feasibility.outlines.contours import Part
-from feasibility.outlines.model import FAIL, Finding, Point, mm
+from feasibility.outlines.model import FAIL, WARN, Finding, Point, mm
 from feasibility.outlines.preflight import parts_polygon, polygons, quad_segs
 
 RAPID, PLUNGE, RAMP, CUT = "rapid", "plunge", "ramp", "cut"
@@ -212,6 +212,23 @@ def _offset_sign(plan: Plan, *, outside: bool) -> float:
     return (-1.0 if climb else 1.0) if outside else (1.0 if climb else -1.0)
 
 
+def _tight_entries(rings: list[Ring], plan: Plan) -> list[Finding]:
+    """A ramp round a contour much smaller than the tool is a helix narrower than the tool's radius: nearly a
+    straight plunge, which breaks small bits that do not cut at their centre. Warned, with the place."""
+    radius = plan.tool_diameter / 2.0
+    tight = [ring for ring in rings if ring.length < math.pi * radius]  # helix diameter under the tool's radius
+    if not tight:
+        return []
+    ring = min(tight, key=lambda r: r.length)
+    x, y = ring.points[0]
+    helix = ring.length / math.pi
+    message = (
+        f"{len(tight)} entr{'y ramps' if len(tight) == 1 else 'ies ramp'} round a path only about {mm(helix)} mm "
+        f"across at ({mm(x)}, {mm(y)}): nearly a plunge for a {mm(plan.tool_diameter)} mm tool"
+    )
+    return [Finding("ENTRY_NEARLY_PLUNGE", WARN, message, {"at": [mm(x), mm(y)]}, mm(helix), mm(radius), "mm")]
+
+
 def _tab_findings(rings: list[Ring], plan: Plan, tab_top: float) -> list[Finding]:
     tabs = plan.tabs
     findings = []
@@ -281,7 +298,7 @@ def _profile(parts: list[Part], plan: Plan) -> tuple[dict | None, list[Finding]]
         "offset": [[[x, y] for x, y in ring.points] for ring in rings],
         "tabs": tab_lines,
     }
-    return _summary(path, plan, offset, geometry, passes=len(zs)), []
+    return _summary(path, plan, offset, geometry, passes=len(zs)), _tight_entries(rings, plan)
 
 
 def _level_z(t: float, z: float) -> float:
@@ -504,7 +521,7 @@ def _pocket(parts: list[Part], plan: Plan) -> tuple[dict | None, list[Finding]]:
         "coverage_tolerance_mm": plan.coverage_tolerance,
         "unreachable_corner_area_mm2": round(region.difference(reachable).area, 4),
     }
-    return summary, []
+    return summary, _tight_entries([step.ring for step in sequence if step.leave is None], plan)
 
 
 @dataclass

@@ -878,6 +878,18 @@ def test_tabs_on_last_passes_only_at_count_width_height():
     assert tab_points
 
 
+def test_entry_round_a_tiny_hole_is_warned_as_nearly_a_plunge():
+    # A 7 mm hole with a 6 mm bit: the ramp spirals round a path 1 mm across.
+    result = job(dxf(lambda m, d: m.add_circle((10, 10), 3.5)), "profile_inside")
+    assert result["ok"]
+    assert result["status"] == "warn"
+    found = finding(result, "ENTRY_NEARLY_PLUNGE")
+    assert found["value"] == pytest.approx(1.0, abs=0.01)
+    assert found["limit"] == R
+    assert math.dist(found["place"]["at"], (10, 10)) == pytest.approx(0.5, abs=0.01)
+    assert "ENTRY_NEARLY_PLUNGE" not in codes(job(dxf(lambda m, d: m.add_circle((10, 10), 20)), "profile_inside"))
+
+
 def test_tabs_as_high_as_the_cut_are_refused():
     result = job(dxf(lambda m, d: m.add_circle((0, 0), 60)), depth=3.0, tabs={"count": 2, "width": 5, "height": 3})
     assert finding(result, "TABS_INVALID")["status"] == "fail"
