@@ -1,5 +1,8 @@
 """DXF and SVG drawings to pieces in millimetres.
 
+Long module: the two readers share the entity counting, unit handling and findings that make them fail
+closed; split apart they would each need the other's private helpers.
+
 DXF is read with ezdxf, SVG with svgelements (which applies transforms, the viewBox and CSS units). What the
 reader cannot use is never dropped silently: it becomes a finding naming the entity. A file that cannot be
 parsed, or one over the size limit, raises ``DrawingError`` before any geometry is built; the size and the

@@ -1,5 +1,8 @@
 """Toolpaths for outlines as plain data: polylines of (x, y, z) points, each with a feed kind.
 
+Long module: profiles, tabs, ramps and pocket rings share one pass planner; the tab and ramp rules only make
+sense read beside it.
+
 Kinds: ``rapid`` (at the safe height, or straight up out of the cut), ``plunge`` (feed straight down, only in air
 or down the side of a tab), ``ramp`` (feed down while moving along the contour, at most the ramp angle) and
 ``cut`` (feed at a constant depth, or up over a tab).

@@ -1,5 +1,8 @@
 """Outlines from drawings: reading, preflight, nesting and toolpaths (feasibility/outlines). Pure: no database.
 
+Long module: one file of drawings made in the tests and the properties checked on them; the drawing helpers
+at its top serve every section.
+
 Every drawing is made here with the libraries a CAD program's export would resemble: ezdxf writes the DXF
 files, the SVG files are written as text the way Inkscape lays them out.
 """
