@@ -69,6 +69,9 @@ class DesignForm(forms.Form):
 
 
 class ContextForm(RegistrySelects, forms.Form):
+    # Starts empty, as the job form does: a stray click must not set a context nobody chose.
+    blank_label = "— choose —"
+
     tool_id = _id("Tool")
     material_id = _id("Material")
     machine_id = _id("Machine")

@@ -3,6 +3,7 @@ shows, the diff's rows. Pure functions of what the selectors return; no queries.
 
 import json
 
+from runs.gcode_file import gcode_filename
 from runs.selectors import CHAIN_HASH_NAMES, HASH_NAMES
 from workflow.selectors import parse_session_id
 
@@ -81,11 +82,13 @@ def _cut_rows(cut, overrides) -> list[dict]:
     ]
 
 
-def _gcode(text: str | None) -> dict | None:
+def _gcode(artifact) -> dict | None:
+    text = artifact.gcode_text
     if not text:
         return None
     lines = text.splitlines()
     return {
+        "filename": gcode_filename(artifact),
         "head": "\n".join(lines[:GCODE_HEAD_LINES]),
         "rest": "\n".join(lines[GCODE_HEAD_LINES:]),
         "rest_count": max(0, len(lines) - GCODE_HEAD_LINES),
@@ -148,7 +151,7 @@ def run_detail(artifact) -> dict:
         "design_rows": [(key, display(value)) for key, value in design.items()] if isinstance(design, dict) else [],
         "cut_rows": _cut_rows((feasibility or {}).get("cut"), request.get("cut")),
         "hashes": [(name, getattr(artifact, name)) for name in CHAIN_HASH_NAMES],
-        "gcode": _gcode(artifact.gcode_text),
+        "gcode": _gcode(artifact),
         "toolpaths": _toolpath_summary(artifact.toolpaths),
         "request_json": pretty_json(request),
         "registry_json": pretty_json(artifact.registry_snapshot) if artifact.registry_snapshot else "",
