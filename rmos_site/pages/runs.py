@@ -7,13 +7,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from rest_framework import serializers
 
-from feasibility.serializers import JobRequestSerializer
 from rmos_site.core.enums import Role
 from rmos_site.core.problems import ProblemError, first_validation_message
 from rmos_site.core.roles import user_roles
-from rmos_site.pages import present, queries
+from rmos_site.pages import kept, present, queries
 from rmos_site.pages.common import back, form_post, form_refused, page, problem_page
-from rmos_site.pages.forms import RunJobForm
+from rmos_site.pages.forms import RUN_JOB_FORM, RunJobForm
 from runs import selectors
 from runs.enums import RISK_LEVEL_CHOICES, RunKind, RunStatus
 from runs.serializers import RunListQuerySerializer, query_input
@@ -164,15 +163,11 @@ def run_job(request):
         return problem_page(request, problem)
     origin = back(request, reverse("home"))
     form = RunJobForm(request.POST)
-    if not form.is_valid():
+    if not form.is_valid():  # the form runs the toolpaths endpoint's validation (JobRequestSerializer)
         form_refused(request, form)
+        kept.keep(request, RUN_JOB_FORM)
         return redirect(origin)
-    raw = form.job_request()
-    job = JobRequestSerializer(data=raw)
-    if not job.is_valid():
-        messages.error(request, first_validation_message(job.errors))
-        return redirect(origin)
-    outcome = toolpaths_run(actor=request.user, inputs=dict(job.validated_data), raw_request=raw)
+    outcome = toolpaths_run(actor=request.user, inputs=form.inputs, raw_request=form.job_request())
     if outcome.ok:
         messages.success(request, f"Run OK: verified G-code generated ({outcome.run_id}).")
     elif outcome.http_status == 409:

@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 RING = '{"shape": "ring", "od": 120, "width": 8, "depth": 2}'  # a rosette channel
+RING_FIELDS = {"ring__od": "120", "ring__width": "8", "ring__depth": "2"}  # the same, in the ring's form
 JOB = {"tool_id": "router:downcut_1_8in", "material_id": "ebony", "machine_id": "router_a"}
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -101,14 +102,17 @@ class Tab:
 
 
 def run_job(tab: Tab, **cut) -> str:
+    """A rosette channel through the ring's form (the JSON box stays closed)."""
     page = tab.page
     page.goto("/")
     form = page.locator("#run-a-job form")
     for name, value in JOB.items():
         form.locator(f"select[name={name}]").select_option(value)
-    form.locator("textarea[name=design]").fill(RING)
+    form.locator("label.shape-option", has_text="Ring").click()
+    for name, value in RING_FIELDS.items():
+        form.locator(f"input[name={name}]").fill(value)
     if cut:
-        form.locator("summary").click()
+        form.locator("details.cut-overrides summary").click()
         for name, value in cut.items():
             form.locator(f"input[name={name}]").fill(str(value))
     form.locator("button[type=submit]").click()
@@ -137,6 +141,7 @@ def test_operator_and_approver_through_the_pages(browser, shop):
     # A session, created and judged through its pages; it then waits for an approver.
     page.goto("/sessions")
     new = page.locator("#new-session form")
+    new.locator("details.design-json summary").click()  # the advanced option: the design as JSON
     new.locator("textarea[name=design]").fill(RING)
     for name, value in JOB.items():
         new.locator(f"select[name={name}]").select_option(value)

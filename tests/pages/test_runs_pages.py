@@ -401,15 +401,17 @@ def test_run_job_without_any_role_is_a_403_page_and_nothing_written(outsider_pag
     [
         ({"design": "{not json"}, "Design (JSON): Enter valid JSON"),
         ({"design": "[1, 2]"}, "Design (JSON): Expected a JSON object"),
-        ({"design": ""}, "Design (JSON): This field is required."),
+        ({"design": ""}, "Shape: Choose a shape, or give the design as JSON."),
         ({"tool_id": ""}, "Tool: This field is required."),
-        ({"rpm": "fast"}, "Spindle rpm: Enter a whole number."),
-        ({"design": '{"shape": "hexagon"}'}, "design"),
+        ({"rpm": "fast"}, "Spindle speed: Enter a whole number."),
+        ({"design": '{"shape": "hexagon"}'}, "Design (JSON): shape: Unknown shape 'hexagon'"),
+        ({"design": '{"shape": "ring", "od": -5}'}, "Design (JSON): od: Ensure this value is greater than"),
+        ({"rpm": "2000000"}, "Spindle speed: Ensure this value is less than or equal to 1000000."),
     ],
 )
 def test_run_job_malformed_input_is_a_message_and_nothing_written(operator_page, changes, message):
-    response = operator_page.post("/runs/new", {**form(JOB), **changes, "next": "/runs?status=OK"}, follow=True)
-    assert response.redirect_chain == [("/runs?status=OK", 302)]
+    response = operator_page.post("/runs/new", {**form(JOB), **changes, "next": "/"}, follow=True)
+    assert response.redirect_chain == [("/", 302)]
     assert message in visible(response)
     assert not RunArtifact.objects.exists()
 

@@ -150,8 +150,8 @@ def test_session_create_by_an_approver_is_refused_with_a_message(approver_page):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"design": "{oops"}, "Design (JSON, optional): Enter valid JSON"),
-        ({"design": '{"shape": "hexagon"}'}, "Invalid request: design"),
+        ({"design": "{oops"}, "Design (JSON): Enter valid JSON"),
+        ({"design": '{"shape": "hexagon"}'}, "Design (JSON): shape: Unknown shape"),
         ({"mode": "freestyle"}, "Mode: Select a valid choice."),
         ({"tool_id": "x" * 65}, "Tool: Ensure this value has at most 64 characters"),
     ],
@@ -338,9 +338,10 @@ def test_session_action_wrong_state_is_a_message(operator, operator_page):
 @pytest.mark.parametrize(
     ("action", "data", "message"),
     [
-        ("design", {"design": "{"}, "Design: Enter valid JSON"),
-        ("design", {"design": '{"shape": "ring", "od": -5}'}, "Invalid request: design"),
-        ("design", {}, "Design: This field is required."),
+        ("design", {"design": "{"}, "Design (JSON): Enter valid JSON"),
+        ("design", {"design": '{"shape": "ring", "od": -5}'}, "Design (JSON): od: Ensure this value is greater"),
+        ("design", {}, "Shape: Choose a shape, or give the design as JSON."),
+        ("design", {"shape": "pocket_rect", "pocket_rect__w": "30"}, "Height (Y): Required for a rectangular"),
         ("context", {**CONTEXT, "machine_id": ""}, "Machine: This field is required."),
         ("reject", {"reason": "   "}, "Reason: This field is required."),
         ("archive", {"note": "x" * 2001}, "Note: Ensure this value has at most 2000 characters"),
