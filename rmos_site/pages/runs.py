@@ -94,7 +94,7 @@ def run_list(request):
     except ProblemError as problem:  # a cursor this server did not issue, or one for other filters
         return render(request, "pages/runs.html", {**context, "error": problem.detail}, status=problem.status)
     context.update(
-        runs=present.list_rows(items),
+        runs=present.list_rows(items, queries.run_designs(items)),
         next_url=_url_with(query, cursor=next_cursor) if next_cursor else "",
         first_url=_url_with(query, cursor=None) if "cursor" in query else "",
     )

@@ -15,7 +15,7 @@ ZERO_ID = "run_" + "0" * 32
 
 
 def listed(response) -> list[str]:
-    table = response.content.decode().split('class="table runs-table"', 1)
+    table = response.content.decode().split('class="table runs-table', 1)
     return RUN_ROW.findall(table[1]) if len(table) == 2 else []
 
 
@@ -210,7 +210,9 @@ def test_run_detail_decision_and_why_with_each_check(operator, auditor_page):
     assert "Why: SAFETY_BLOCKED RPM_TOOL_MAX: 60000 rpm (client) exceeds the tool's rated maximum 24000 rpm" in text
     assert text.count("exceeds the tool's rated maximum 24000 rpm") == 2  # the reason once, and its check
     html = response.content.decode()
-    row = re.search(r'<tr class="check-row-fail">\s*<td class="mono nowrap">RPM_TOOL_MAX</td>(.*?)</tr>', html, re.S)
+    row = re.search(
+        r'<tr class="check-row-fail">\s*<td class="mono check-code"[^>]*>RPM_TOOL_MAX</td>(.*?)</tr>', html, re.S
+    )
     assert row is not None
     assert "60000" in row.group(1)
     assert "24000" in row.group(1)
@@ -250,9 +252,9 @@ def test_run_detail_gcode_head_expandable_rest_drawing_and_download(operator, au
 def test_run_detail_cut_parameters_and_design(operator, auditor_page):
     outcome = job(operator, cut={"rpm": 20000})
     text = visible(auditor_page.get(f"/runs/{outcome.run_id}"))
-    assert "rpm 20000 client" in text
-    assert "feed_mm_min 1440 registry" in text
-    assert "od 100" in text
+    assert "Spindle speed rpm 20000 rpm client" in text
+    assert "Feed feed_mm_min 1440 mm/min registry" in text
+    assert "Shape Ring (rosette channel) Outside diameter od 100 mm" in text  # shape first, with units
 
 
 def test_run_detail_of_an_approval_without_feasibility(auditor_page):

@@ -16,7 +16,7 @@ UNKNOWN = str(uuid.UUID(int=1))
 
 
 def listed(response) -> list[str]:
-    table = response.content.decode().split('class="table sessions-table"', 1)
+    table = response.content.decode().split('class="table sessions-table', 1)
     return SESSION_ROW.findall(table[1]) if len(table) == 2 else []
 
 
@@ -65,7 +65,11 @@ def test_session_list_newest_first_with_state_next_step_and_verdict(operator, ap
     response = auditor_page.get("/sessions")
     assert listed(response) == [str(judged.pk), str(draft.pk)]
     text = visible(response)
-    assert "Feasibility ready GREEN 100.0" in text
+    # What the job is, with what, and where it stands, in the row.
+    assert (
+        "Feasibility ready 5 events ring · Ø100 mm · 4 mm wide · 1.5 mm deep router:downcut_1_8in ebony GREEN 100.0"
+        in text
+    )
     assert "Awaiting approval by an approver other than the creator." in text
     assert "Set context (and ensure design exists) to proceed." in text
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from runs.models import RunArtifact
-from tests.pages.conftest import drive, job, visible
+from tests.pages.conftest import drive, job, record, visible
 
 ZERO_ID = "run_" + "0" * 32
 
@@ -211,3 +211,33 @@ def test_a_session_design_refused_keeps_the_input_for_the_session_page(operator,
     form = html.split('class="stack action action-design"', 1)[1].split("</form>", 1)[0]
     assert "Required for a slot." in field_html(form, "slot__length")
     assert 'value="2"' in field_html(form, "slot__depth")
+
+
+# --- numbers with units; lists that say what the job is -----------------------------------------------------
+
+
+def test_checks_show_units_and_sensible_precision(auditor_page):
+    checks = [
+        # A unit given by the engine is shown as given; without one, the check's known unit.
+        {"code": "SURFACE_SPEED", "status": "warn", "message": "fast", "value": 2638.9378, "limit": "300-1500",
+         "unit": "m/min"},
+        {"code": "CHIP_LOAD", "status": "pass", "message": "ok", "value": 0.025439, "limit": 0.08},
+        {"code": "HEAT_RISK", "status": "pass", "message": "cool", "value": 0.81234, "limit": 1.2},
+    ]  # fmt: skip
+    feasibility = {"safety": {"risk_level": "YELLOW", "score": 80.0, "block_reason": None, "warnings": [],
+                              "checks": checks}}  # fmt: skip
+    artifact = record(feasibility=feasibility)
+    html = auditor_page.get(f"/runs/{artifact.run_id}").content.decode()
+    assert 'data-label="Value" title="2638.9378">2639 m/min</td>' in html
+    assert 'data-label="Limit" title="300-1500">300-1500 m/min</td>' in html
+    assert 'title="0.025439">0.02544 mm</td>' in html
+    assert 'title="0.81234">0.8123</td>' in html  # an index has no unit
+
+
+def test_lists_say_what_the_job_is(operator, auditor_page):
+    job(operator, design={"shape": "fret_slots", "scale_length": 648})
+    runs = visible(auditor_page.get("/runs"))
+    # The engine's normalised design: the documented default of 22 frets is named.
+    assert "fret slots · 648 mm · 22 frets · 3 mm deep router:downcut_1_8in ebony · router_a" in runs
+    dashboard = visible(auditor_page.get("/"))
+    assert "Sessions waiting for approval" in dashboard
