@@ -3,7 +3,7 @@ shows, the diff's rows. Pure functions of what the selectors return; no queries.
 
 import json
 
-from rmos_site.pages import units
+from rmos_site.pages import drawing, units
 from runs.gcode_file import gcode_filename
 from runs.selectors import CHAIN_HASH_NAMES, HASH_NAMES
 from workflow.selectors import parse_session_id
@@ -185,14 +185,30 @@ def _toolpath_summary(summary) -> dict | None:
     bounds = summary.get("bounds") if isinstance(summary.get("bounds"), dict) else {}
     return {
         "moves": moves if isinstance(moves, dict) else {"total": moves},
-        "cut_length": display(summary.get("cut_length_mm")),
-        "rapid_length": display(summary.get("rapid_length_mm")),
+        "cut_length": units.number(summary.get("cut_length_mm")),
+        "rapid_length": units.number(summary.get("rapid_length_mm")),
         "time": _duration(summary.get("estimated_time_s")),
         "bounds": [
-            (axis, display(bounds.get(f"{axis}_min")), display(bounds.get(f"{axis}_max")))
+            (axis, units.number(bounds.get(f"{axis}_min")), units.number(bounds.get(f"{axis}_max")))
             for axis in ("x", "y", "z")
             if f"{axis}_min" in bounds
         ],
+    }
+
+
+def approval_facts(artifact) -> dict | None:
+    """An approval run in words: who approved, their note, and exactly what they approved."""
+    if artifact.kind != "approval":
+        return None
+    request = artifact.request if isinstance(artifact.request, dict) else {}
+    reviewed = request.get("feasibility_sha256") if isinstance(request.get("feasibility_sha256"), str) else ""
+    return {
+        "by": artifact.actor,
+        "note": request.get("note") if isinstance(request.get("note"), str) else "",
+        "hash": artifact.feasibility_sha256,
+        "reviewed": reviewed,
+        "reviewed_matches": bool(reviewed) and reviewed == artifact.feasibility_sha256,
+        "session": workflow_session_id(artifact.session_id) or artifact.session_id,
     }
 
 
@@ -226,6 +242,8 @@ def run_detail(artifact) -> dict:
         "cut_rows": _cut_rows((feasibility or {}).get("cut"), request.get("cut")),
         "hashes": [(name, getattr(artifact, name)) for name in CHAIN_HASH_NAMES],
         "gcode": _gcode(artifact),
+        "drawing": drawing.run_drawing(artifact),
+        "approval": approval_facts(artifact),
         "toolpaths": _toolpath_summary(artifact.toolpaths),
         "request_json": pretty_json(request),
         "registry_json": pretty_json(artifact.registry_snapshot) if artifact.registry_snapshot else "",

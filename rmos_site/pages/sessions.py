@@ -9,7 +9,7 @@ from django.urls import reverse
 from rmos_site.core.enums import Role
 from rmos_site.core.problems import ProblemError, first_validation_message
 from rmos_site.core.roles import user_roles
-from rmos_site.pages import kept, present, queries
+from rmos_site.pages import kept, present, queries, verdict
 from rmos_site.pages.common import form_post, form_refused, page, refused
 from rmos_site.pages.forms import (
     NEW_SESSION_FORM,
@@ -155,6 +155,7 @@ def session_detail(request, session_id: str):
             for event in selectors.session_events(session)
         ],
         "runs": selectors.session_runs(session),
+        "verdict": verdict.session_verdict(session),
     }  # fmt: skip
     return render(request, "pages/session_detail.html", context)
 

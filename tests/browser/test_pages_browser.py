@@ -196,10 +196,9 @@ def test_operator_and_approver_through_the_pages(browser, shop):
     # The allowed run: decision, checks, hashes with copy buttons, G-code, and the drawing.
     page.goto(f"/runs/{ok_run}")
     assert page.is_visible("button.copy")  # shown by the static script; without it the hash is still selectable
-    drawing = page.locator("img.toolpath")
+    drawing = page.locator("svg.drawing")
     drawing.scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('img.toolpath').complete")
-    assert drawing.evaluate("image => image.naturalWidth") > 0
+    assert drawing.bounding_box()["width"] > 300  # drawn in the page, to the card's width
     assert page.locator("details.gcode-rest summary").count() == 1
     tab.shot("run_detail")
     drawing.screenshot(path=str(SCREENSHOTS / "run_drawing.png"))

@@ -218,7 +218,7 @@ def test_run_detail_decision_and_why_with_each_check(operator, auditor_page):
     assert "24000" in row.group(1)
     assert 'class="badge check-fail">fail<' in row.group(1)
     assert "no G-code" not in text
-    assert "preview.svg" not in html  # a blocked run has no drawing
+    assert '<svg class="drawing"' not in html  # a blocked run has no drawing, not even a preview
 
 
 def test_run_detail_hashes_in_full_with_copy_buttons(operator, auditor_page):
@@ -242,7 +242,8 @@ def test_run_detail_gcode_head_expandable_rest_drawing_and_download(operator, au
     head = re.search(r'<pre class="gcode" id="gcode-head">(.*?)</pre>', html, re.S).group(1)
     assert head.splitlines() == [line.replace("&", "&amp;") for line in lines[:40]]
     assert f"Show the remaining {len(lines) - 40} lines" in html
-    assert f'<img class="toolpath" src="/api/rmos/runs/{outcome.run_id}/preview.svg"' in html
+    assert '<svg class="drawing"' in html  # drawn in the page
+    assert f'href="/runs/{outcome.run_id}/drawing"' in html
     assert f'href="/api/rmos/runs/{outcome.run_id}/download"' in html
     download = auditor_page.get(f"/api/rmos/runs/{outcome.run_id}/download")
     assert download.status_code == 200

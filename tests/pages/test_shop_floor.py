@@ -241,3 +241,53 @@ def test_lists_say_what_the_job_is(operator, auditor_page):
     assert "fret slots · 648 mm · 22 frets · 3 mm deep router:downcut_1_8in ebony · router_a" in runs
     dashboard = visible(auditor_page.get("/"))
     assert "Sessions waiting for approval" in dashboard
+
+
+# --- the approver decides seeing what they approve --------------------------------------------------------
+
+
+def test_the_approver_sees_checks_drawing_and_cut_where_they_decide(operator, approver_page):
+    session = drive("feasibility_ready", creator=operator)
+    response = approver_page.get(f"/sessions/{session.pk}")
+    html = response.content.decode()
+    verdict = html.split('<section class="card verdict-card" id="verdict">', 1)[1].split("</section>", 1)[0]
+    assert "The verdict to approve" in verdict
+    assert "Checks that decide" in verdict
+    assert '<details class="passed-checks"><summary>' in verdict  # the passes folded, the rest in view
+    assert "RPM_TOOL_MAX" in verdict
+    assert '<svg class="drawing"' in verdict  # the program this verdict would give, drawn
+    assert "Preview:" in verdict
+    assert "Spindle speed" in visible(response)
+    # The approve form is on the same page, with the hash of exactly this verdict.
+    assert f'value="{session.feasibility_sha256}"' in html
+
+
+def test_the_approval_run_page_says_who_approved_what_and_why(operator, approver, auditor_page):
+    session = drive("approved", creator=operator, approver=approver)
+    text = visible(auditor_page.get(f"/runs/{session.approval_run_id}"))
+    assert "The server allowed this run" not in text
+    assert f"Approved by {approver.username}" in text
+    assert "Their note: “ok”" in text
+    assert f"whose result hashes to {session.approved_feasibility_sha256}" in text
+
+
+def test_the_drawing_page_is_a_page_with_scale_zero_and_dimensions(operator, auditor_page):
+    outcome = job(operator, design={"shape": "pocket_rect", "w": 30, "h": 20, "depth": 1})
+    response = auditor_page.get(f"/runs/{outcome.run_id}/drawing")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="dr-scale"' in html
+    assert "X0 Y0" in html
+    assert ">30 mm</text>" in html
+    assert ">20 mm</text>" in html
+    assert 'class="dr-rapids"' in html
+    assert 'class="dr-cuts"' in html
+    assert "Stock 6 mm thick" in visible(response)
+
+
+def test_the_drawing_page_of_a_run_without_a_drawing_says_so(operator, auditor_page):
+    outcome = job(operator, cut={"rpm": 60000})
+    response = auditor_page.get(f"/runs/{outcome.run_id}/drawing")
+    assert response.status_code == 200
+    assert "This run has nothing to draw" in visible(response)
+    assert auditor_page.get("/runs/run_bad/drawing").status_code == 400
