@@ -24,6 +24,9 @@ class RunArtifactAdmin(admin.ModelAdmin):
     ordering = ("-seq",)
     show_full_result_count = False
     actions = None
+
+    class Media:
+        css = {"all": ("rmos/admin.css",)}  # long JSON and hashes wrap inside the page
     fieldsets = (
         (None, {"fields": ("run_id", "seq", "created_at", "kind", "status", "actor", "session_id")}),
         ("Decision", {"fields": ("mode", "tool_id", "material_id", "machine_id", "risk_level", "score",

@@ -236,6 +236,9 @@ def run_detail(artifact) -> dict:
         "why_code": why_code,
         "warnings": [display(warning) for warning in safety.get("warnings") or []],
         "checks": checks,
+        # What decided the verdict in view, the passes folded under them.
+        "decisive_checks": [row for row in checks if row["status"] != "pass"],
+        "passed_checks": [row for row in checks if row["status"] == "pass"],
         "check_counts": {status: sum(row["status"] == status for row in checks) for status in CHECK_ORDER},
         "errors": [error for error in errors if not (block_reason and error["message"] == block_reason)],
         "design_rows": design_rows(design),

@@ -57,6 +57,8 @@ CUT_KEYS = {
     "safe_z_mm": ("Safe Z", "mm"),
     "depth_mm": ("Depth", "mm"),
     "stock_thickness_mm": ("Stock thickness", "mm"),
+    "cut_width_mm": ("Cut width", "mm"),
+    "surface_speed_m_min": ("Surface speed", "m/min"),
 }
 
 # The unit of each check's value and limit, for checks recorded without one.

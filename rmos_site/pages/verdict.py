@@ -7,9 +7,6 @@ from rmos_site.core.problems import ProblemError
 from rmos_site.pages import present
 from runs.selectors import run_get
 
-DECISIVE = frozenset({"fail", "unknown", "warn"})
-
-
 def session_verdict(session) -> dict | None:
     """What the session page shows of its current verdict; None before the first feasibility."""
     if not session.feasibility_run_id:
@@ -22,8 +19,8 @@ def session_verdict(session) -> dict | None:
     checks = detail["checks"]
     return {
         "run": artifact,
-        "decisive": [check for check in checks if check["status"] in DECISIVE],
-        "passed": [check for check in checks if check["status"] not in DECISIVE],
+        "decisive": detail["decisive_checks"],
+        "passed": detail["passed_checks"],
         "check_counts": detail["check_counts"],
         "block_reason": detail["block_reason"],
         "warnings": detail["warnings"],
