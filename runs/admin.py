@@ -27,6 +27,7 @@ class RunArtifactAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ("rmos/admin.css",)}  # long JSON and hashes wrap inside the page
+
     fieldsets = (
         (None, {"fields": ("run_id", "seq", "created_at", "kind", "status", "actor", "session_id")}),
         ("Decision", {"fields": ("mode", "tool_id", "material_id", "machine_id", "risk_level", "score",

@@ -7,6 +7,7 @@ from rmos_site.core.problems import ProblemError
 from rmos_site.pages import present
 from runs.selectors import run_get
 
+
 def session_verdict(session) -> dict | None:
     """What the session page shows of its current verdict; None before the first feasibility."""
     if not session.feasibility_run_id:
@@ -16,7 +17,6 @@ def session_verdict(session) -> dict | None:
     except ProblemError:
         return None  # a session pointing at a run the ledger lacks says so through its own facts
     detail = present.run_detail(artifact)
-    checks = detail["checks"]
     return {
         "run": artifact,
         "decisive": detail["decisive_checks"],
