@@ -188,7 +188,7 @@ def plan_svg(moves, *, design: dict, fixtures: tuple[Outline, ...] = (), title: 
     y_min, y_max = min(b[2] for b in bounds), max(b[3] for b in bounds)
     span = max(x_max - x_min, y_max - y_min, MIN_SPAN_MM)
     margin = span * MARGIN_RATIO
-    font = span / 22
+    font = span / 28
     stroke = span / 450
     # Room below the part for its X dimension and the scale bar, to the right for its Y dimension.
     left, right = x_min - margin, x_max + margin + font * 2.5
