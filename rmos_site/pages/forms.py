@@ -307,8 +307,9 @@ class RunJobForm(RegistrySelects, DesignInput):
     def cut_fields(self) -> list:
         return [self[name] for name in self.CUT_FIELDS]
 
-    def cut_errors(self) -> bool:
-        return any(name in self.errors for name in self.CUT_FIELDS)
+    def cut_open(self) -> bool:
+        """The overrides start folded, unless they hold something typed or an error."""
+        return self.is_bound and any(self[name].value() not in (None, "") for name in self.CUT_FIELDS)
 
     def clean(self):
         # The design as given (not yet normalised by DesignField): the request is recorded as sent.

@@ -125,6 +125,7 @@ def test_a_bad_design_keeps_everything_typed_and_says_why_next_to_the_field(oper
     assert "{&quot;shape&quot;: &quot;ring&quot;, &quot;od&quot;: 100,}</textarea>" in design
     assert '<p class="field-error">Enter valid JSON' in design
     assert '<details class="design-json" open>' in html
+    assert '<details class="cut-overrides" open>' in html  # what was typed there is in view
     assert 'value="20000"' in field_html(html, "rpm")
     assert 'value="0.5"' in field_html(html, "stepdown_mm")
     assert not RunArtifact.objects.exists()
