@@ -55,8 +55,7 @@ def moves_of_run(artifact):
         return None, False
     try:
         return generate(design=design, cut=cut, tool=tool, machine=machine).moves, True
-    except (KeyError, TypeError, ValueError):
-        # A verdict the generator would refuse (a RED one, say) has no program to preview.
+    except Exception:  # a preview the generator cannot make is left out, never a broken page
         return None, False
 
 

@@ -292,3 +292,15 @@ def test_the_drawing_page_of_a_run_without_a_drawing_says_so(operator, auditor_p
     assert response.status_code == 200
     assert "This run has nothing to draw" in visible(response)
     assert auditor_page.get("/runs/run_bad/drawing").status_code == 400
+
+
+def test_every_kind_of_recorded_run_renders_its_page_and_drawing(db, auditor_page):
+    """Synthetic history of every kind, status and shape (load_runs): no page or drawing fails on any."""
+    call_command("load_runs", "60", days=2, seed=11, verbosity=0, stdout=io.StringIO())
+    drawn = 0
+    for run_id in RunArtifact.objects.values_list("run_id", flat=True):
+        page = auditor_page.get(f"/runs/{run_id}")
+        assert page.status_code == 200, run_id
+        drawn += '<svg class="drawing"' in page.content.decode()
+        assert auditor_page.get(f"/runs/{run_id}/drawing").status_code == 200, run_id
+    assert drawn  # the history has drawings (released programs and previews of allowed verdicts)
