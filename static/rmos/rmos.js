@@ -1,6 +1,7 @@
 // Progressive enhancement for the RMOS pages. Everything works without this file: it adds copy buttons for
-// hashes and the G-code and keeps the two-run picker from comparing a run with itself. Loaded with `defer`,
-// from static/ only, so the pages' Content-Security-Policy can forbid inline script.
+// hashes and the G-code, writes typed dimensions into the design forms' sketches and keeps the two-run
+// picker from comparing a run with itself. Loaded with `defer`, from static/ only, so the pages'
+// Content-Security-Policy can forbid inline script.
 (function () {
   "use strict";
 
@@ -86,7 +87,30 @@
     refresh();
   }
 
+  // The sketch beside each shape's fields names its dimensions; with this script it also shows the values
+  // typed (or the defaults the blank fields will take) as they are typed.
+  function setUpShapeSketches() {
+    document.querySelectorAll(".shape-fieldset").forEach(function (fieldset) {
+      var shape = fieldset.getAttribute("data-shape");
+      var labels = fieldset.querySelectorAll("svg.shape-sketch text[data-key]");
+      if (!labels.length) { return; }
+      function refresh() {
+        labels.forEach(function (label) {
+          var key = label.getAttribute("data-key");
+          var input = fieldset.querySelector("input[name='" + shape + "__" + key + "']");
+          if (!label.hasAttribute("data-name")) { label.setAttribute("data-name", label.textContent); }
+          var value = input ? (input.value || input.getAttribute("placeholder") || "") : "";
+          var unit = key === "angle" ? "°" : " mm";
+          label.textContent = value ? key + " " + value + unit : label.getAttribute("data-name");
+        });
+      }
+      fieldset.addEventListener("input", refresh);
+      refresh();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setUpShapeSketches();
     setUpCopyButtons();
     setUpCopyUrlButtons();
     setUpComparePicker();

@@ -115,6 +115,10 @@ def test_a_refused_job_keeps_everything_typed(browser, shop, width):
         form.locator(f"select[name={name}]").select_option(value)
     form.locator("label.shape-option", has_text="Fret slots").click()
     form.locator("input[name=fret_slots__scale_length]").fill("648")
+    # The sketch beside the fields shows what is typed, and the defaults of what is not (the static script).
+    sketch = form.locator(".shape-fieldset[data-shape=fret_slots] svg.shape-sketch")
+    assert sketch.locator("text[data-key=scale_length]").text_content() == "scale_length 648 mm"
+    assert sketch.locator("text[data-key=board_width]").text_content() == "board_width 70 mm"
     form.locator("input[name=fret_slots__frets]").fill("40")  # more than a board can have
     form.locator("details.cut-overrides summary").click()
     form.locator("input[name=feed_mm_min]").fill("900")
