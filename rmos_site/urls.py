@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from rmos_site.pages import dashboard, runs, sessions
+from rmos_site.pages import dashboard, drawings, runs, sessions
 from rmos_site.views import HealthView
 
 handler400 = "rmos_site.core.problems.handler400"
@@ -34,6 +34,7 @@ urlpatterns = [
     path("runs", runs.run_list, name="runs-page"),
     path("runs/diff", runs.run_diff, name="runs-diff-page"),
     path("runs/new", runs.run_job, name="run-job"),
+    path("runs/<str:run_id>/drawing", drawings.run_drawing, name="run-drawing-page"),
     path("runs/<path:run_id>", runs.run_detail, name="run-page"),
     path("sessions", sessions.session_list, name="sessions-page"),
     path("sessions/new", sessions.session_create, name="session-new"),

@@ -24,13 +24,18 @@ class RunArtifactAdmin(admin.ModelAdmin):
     ordering = ("-seq",)
     show_full_result_count = False
     actions = None
+
+    class Media:
+        css = {"all": ("rmos/admin.css",)}  # long JSON and hashes wrap inside the page
+
     fieldsets = (
         (None, {"fields": ("run_id", "seq", "created_at", "kind", "status", "actor", "session_id")}),
         ("Decision", {"fields": ("mode", "tool_id", "material_id", "machine_id", "risk_level", "score",
                                  "engine_version", "errors_json")}),
-        ("Request", {"fields": ("request_json", "discarded_client_fields")}),
-        ("Feasibility", {"fields": ("feasibility_json", "registry_snapshot_json")}),
-        ("Outputs", {"fields": ("toolpaths_json", "gcode_text")}),
+        # The stored JSON and the G-code run to thousands of lines: folded (a <details>, no script) until opened.
+        ("Request", {"fields": ("request_json", "discarded_client_fields"), "classes": ("collapse",)}),
+        ("Feasibility", {"fields": ("feasibility_json", "registry_snapshot_json"), "classes": ("collapse",)}),
+        ("Outputs", {"fields": ("toolpaths_json", "gcode_text"), "classes": ("collapse",)}),
         ("Hashes", {"fields": ("request_sha256", "feasibility_sha256", "toolpaths_sha256", "gcode_sha256",
                                "content_sha256", "prev_sha256", "chain_sha256")}),
     )  # fmt: skip

@@ -2,7 +2,7 @@
 
 Run ids are captured with permissive patterns on purpose: ``..``, slashes (``%2F`` arrives decoded) and any
 other malformed id must reach the views and be answered 400 INVALID_RUN_ID, not fall through to a 404 that
-would read as "no such run". The diff comes first, then the download, so the catch-all detail route only sees
+would read as "no such run". The diff comes first, then the downloads, so the catch-all detail route only sees
 what neither claims.
 """
 
@@ -34,5 +34,6 @@ urlpatterns = [
     path("runs", views.RunListView.as_view(), name="runs-list"),
     path("runs/diff/<rmos_segment:a_id>/<rmos_segment:b_id>", views.RunDiffView.as_view(), name="runs-diff"),
     path("runs/<rmos_any:run_id>/download", views.RunDownloadView.as_view(), name="runs-download"),
+    path("runs/<rmos_any:run_id>/gcode", views.RunGcodeView.as_view(), name="runs-gcode"),
     path("runs/<rmos_any:run_id>", views.RunDetailView.as_view(), name="runs-detail"),
 ]

@@ -8,7 +8,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from rmos_site.core.problems import ProblemError
 from runs import selectors
+from runs.gcode_file import CONTENT_TYPE as GCODE_CONTENT_TYPE
+from runs.gcode_file import gcode_bytes, gcode_filename
 from runs.serializers import (
     RunDiffQuerySerializer,
     RunDiffSerializer,
@@ -40,6 +43,10 @@ def _etag(artifact) -> str:
     return f'"{artifact.content_sha256}"'
 
 
+def _gcode_etag(artifact) -> str:
+    return f'"{artifact.gcode_sha256}"'
+
+
 def _not_modified(request, etag: str) -> bool:
     header = request.headers.get("If-None-Match")
     if not header:
@@ -49,10 +56,10 @@ def _not_modified(request, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def _conditional(request, artifact, response):
+def _conditional(request, artifact, response, *, etag=_etag):
     """ETag on every answer; 304 when the client holds this version. Authorisation ran first, so a cached
     copy is only ever confirmed to someone who may read it; ``private`` keeps shared caches out of it."""
-    etag = _etag(artifact)
+    etag = etag(artifact)
     if _not_modified(request, etag):
         response = HttpResponse(status=304)
     response["ETag"] = etag
@@ -106,6 +113,39 @@ class RunDownloadView(APIView):
         response = HttpResponse(selectors.run_download_bytes(artifact), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{artifact.run_id}.json"'
         return _conditional(request, artifact, response)
+
+
+class RunGcodeView(APIView):
+    @extend_schema(
+        operation_id="runs_gcode",
+        summary="A run's G-code as a file",
+        description="The program exactly as recorded: its bytes are what `gcode_sha256` covers (`sha256sum` of the "
+        "file prints it), and `ETag` is that hash. Named `{run_id}.ngc` (LinuxCNC; the extension follows the "
+        "post processor). 404 `NO_GCODE` for a run without G-code (feasibility, approvals, blocked or failed "
+        "runs).",
+        parameters=[_RUN_ID],
+        responses={(200, "text/plain"): OpenApiTypes.STR, 304: OpenApiResponse(description="Not modified"),
+                   **_PROBLEMS,
+                   (404, "application/problem+json"): OpenApiResponse(
+                       RunProblemSerializer, description="RUN_NOT_FOUND or NO_GCODE")},
+    )  # fmt: skip
+    def get(self, request, run_id: str):
+        artifact = selectors.run_get(run_id)
+        if not artifact.gcode_text:
+            raise ProblemError(
+                status=404,
+                error="NO_GCODE",
+                title="No G-code",
+                detail=f"Run {artifact.run_id} has no G-code ({artifact.kind}, {artifact.status}).",
+                run_id=artifact.run_id,
+            )
+        response = HttpResponse(gcode_bytes(artifact), content_type=GCODE_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{gcode_filename(artifact)}"'
+        return _conditional(request, artifact, response, etag=_gcode_etag)
+
+    def perform_content_negotiation(self, request, force=False):
+        # A browser's or curl's Accept is anything but JSON; the JSON renderer still renders the problems.
+        return super().perform_content_negotiation(request, force=True)
 
 
 class RunDiffView(APIView):

@@ -284,3 +284,13 @@ class _Box:
             middle = (low + high) / 2
             limits += [middle - half, middle + half]
         return limits[0], limits[1], limits[2], limits[3]
+
+
+# The walk, the bounds and the arcs, for drawings made elsewhere (the pages' inline plan view).
+walk_moves = _walk
+svg_arc = _svg_arc
+
+
+def plan_box() -> _Box:
+    """An empty bounding box: ``add_point``, ``add_arc``, then ``plan_view()`` for the XY limits."""
+    return _Box()

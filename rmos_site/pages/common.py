@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST, require_safe
 
 from rmos_site.core.enums import READ_ROLES
 from rmos_site.core.problems import ProblemError
@@ -21,9 +20,59 @@ NO_ROLE = ProblemError(
 )
 
 
-def problem_page(request, problem: ProblemError):
+# Problems whose ``run_id`` names the run the request was about (one that does not exist, or has no G-code),
+# not an artifact the refusal left in the ledger: their pages must not say "recorded as".
+SUBJECT_RUN_ERRORS = frozenset({"RUN_NOT_FOUND", "NO_TOOLPATH", "NO_GCODE", "GCODE_UNREADABLE"})
+
+
+def recorded_run_id(problem: ProblemError) -> str:
+    """The artifact a refusal was recorded as, if any."""
+    if problem.error in SUBJECT_RUN_ERRORS:
+        return ""
+    return problem.extra.get("run_id") or ""
+
+
+def problem_page(request, problem: ProblemError, *, back_url: str = ""):
     """The HTML twin of a problem body, with the problem's status."""
-    return render(request, "pages/problem.html", {"problem": problem}, status=problem.status)
+    context = {"problem": problem, "recorded_run_id": recorded_run_id(problem), "back_url": back_url}
+    return render(request, "pages/problem.html", context, status=problem.status)
+
+
+def _parent(path: str) -> str:
+    """The page one level up: ``/sessions/<id>`` for ``/sessions/<id>/approve``, ``/`` for ``/runs/new``."""
+    parent = path.rstrip("/").rsplit("/", 1)[0] or "/"
+    return "/" if parent == "/runs" else parent
+
+
+def _methods(*allowed: str):
+    """Like Django's ``require_http_methods``, but a wrong method gets the styled error page (a browser shows
+    Django's bare 405 as a blank page), with ``Allow`` and a way back."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in allowed:
+                reads = "GET" in allowed
+                problem = ProblemError(
+                    status=405,
+                    error="METHOD_NOT_ALLOWED",
+                    title="Not a page to open" if not reads else "Method not allowed",
+                    detail="This address only takes a form's submission; the form is on the page linked below."
+                    if not reads
+                    else f"This page is only read ({request.method} is not allowed here).",
+                )
+                response = problem_page(request, problem, back_url="" if reads else _parent(request.path))
+                response["Allow"] = ", ".join(allowed)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+require_safe = _methods("GET", "HEAD")
+require_POST = _methods("POST")
 
 
 def _guarded(view, method_decorator):
@@ -58,8 +107,7 @@ def form_post(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            parent = request.path.rstrip("/").rsplit("/", 1)[0] or "/"
-            return redirect_to_login(back(request, parent))
+            return redirect_to_login(back(request, _parent(request.path)))
         return guarded(request, *args, **kwargs)
 
     return wrapper
@@ -74,7 +122,7 @@ def refused(request, problem: ProblemError) -> None:
     # Some details already start with their title ("Approval blocked: RED and overrides disabled", the seed's
     # message): say it once.
     text = problem.detail if problem.detail.startswith(problem.title) else f"{problem.title}: {problem.detail}"
-    run_id = problem.extra.get("run_id")
+    run_id = recorded_run_id(problem)
     if run_id:
         text += f" (recorded as {run_id})"
     messages.add_message(request, _LEVEL.get(problem.status, messages.ERROR), text)

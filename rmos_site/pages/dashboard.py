@@ -5,9 +5,9 @@ from django.utils import timezone
 
 from rmos_site.core.enums import Role
 from rmos_site.core.roles import user_roles
-from rmos_site.pages import charts, queries
+from rmos_site.pages import charts, kept, queries
 from rmos_site.pages.common import page
-from rmos_site.pages.forms import EXAMPLE_DESIGN, RunJobForm
+from rmos_site.pages.forms import RUN_JOB_FORM, RunJobForm
 from workflow.enums import SessionState
 
 BLOCKED_SHOWN = 8
@@ -19,7 +19,8 @@ def dashboard(request):
     roles = user_roles(request.user)
     job_form = None
     if Role.OPERATOR in roles:
-        job_form = RunJobForm(initial={"design": EXAMPLE_DESIGN}).with_choices(queries.registry_choices())
+        # A refused job comes back here with everything the operator typed and the errors beside the fields.
+        job_form = kept.bind(RunJobForm, request, RUN_JOB_FORM).with_choices(queries.registry_choices())
     states = queries.session_state_counts()
     context = {
         "chart": charts.run_chart(queries.run_counts(now=timezone.now())),

@@ -4,12 +4,27 @@ themselves (a valid design, known states, roles) stay in the services and serial
 import json
 
 from django import forms
+from rest_framework import serializers
 
+from feasibility.serializers import DESIGN_SERIALIZERS, DesignField, JobRequestSerializer
 from rmos_site.core import jsonbody
+from rmos_site.core.problems import first_validation_message
+from rmos_site.pages import units
 from workflow.enums import SessionMode
 from workflow.services import ID_MAX_LENGTH, NOTE_MAX_LENGTH
 
 EXAMPLE_DESIGN = {"shape": "ring", "od": 100, "width": 4, "depth": 1.5}
+# Keys under which a refused form's input waits for its page (``pages.kept``).
+RUN_JOB_FORM = "run-job"
+NEW_SESSION_FORM = "session-new"
+SHAPES = tuple(DESIGN_SERIALIZERS)
+
+
+def read_json(text: str):
+    """The one place the page forms parse JSON text (a design typed in the advanced box), so that it can
+    follow the API's reader (``rmos_site.core.jsonbody``: no NaN/Infinity, no overflowing numbers, bounded
+    nesting). ValueError when the text is not JSON or is refused."""
+    return jsonbody.loads(text)
 
 
 class JSONObjectField(forms.JSONField):
@@ -22,22 +37,33 @@ class JSONObjectField(forms.JSONField):
         super().__init__(**kwargs)
 
     def to_python(self, value):
-        if self.disabled or value in self.empty_values:
-            return super().to_python(value)
-        if isinstance(value, str):
-            try:
-                value = jsonbody.loads(value)
-            except jsonbody.JSONBodyError as exc:
-                raise forms.ValidationError(f"Enter valid JSON ({exc})", code="invalid") from None
-        if not isinstance(value, dict):
+        if self.disabled:
+            return value
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dict | list | int | float):
+            return value
+        try:
+            value = read_json(value)
+        except jsonbody.JSONBodyError as exc:
+            raise forms.ValidationError(f"Enter valid JSON ({exc})", code="invalid") from None
+        except ValueError:
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from None
+        if value is not None and not isinstance(value, dict):
             raise forms.ValidationError('Expected a JSON object such as {"shape": "ring", ...}.')
         return value
 
+    def bound_data(self, data, initial):
+        # What the person typed is shown back as typed, valid JSON or not.
+        return data
+
     def prepare_value(self, value):
-        # Django's JSONField shows a dict on one line; a design reads better indented.
-        if isinstance(value, dict):
-            return json.dumps(value, indent=2)
-        return super().prepare_value(value)
+        # Django's JSONField shows a dict on one line; a design reads better indented. Text is what was typed.
+        if value is None or isinstance(value, str):
+            return value or ""
+        return json.dumps(value, indent=2, ensure_ascii=False)
 
 
 class IdField(forms.CharField):
@@ -63,7 +89,7 @@ class RegistrySelects:
     def with_choices(self, registry: dict):
         for name, key in (("tool_id", "tools"), ("material_id", "materials"), ("machine_id", "machines")):
             choices = list(registry[key])
-            current = self.initial.get(name)
+            current = (self.data.get(name) if self.is_bound else None) or self.initial.get(name)
             if current and current not in {value for value, _ in choices}:
                 # A stored id the registry no longer has stays selected rather than silently becoming another.
                 choices.append((current, f"{current} — not in the registry"))
@@ -73,11 +99,158 @@ class RegistrySelects:
         return self
 
 
-class DesignForm(forms.Form):
-    design = JSONObjectField(label="Design")
+# --- a design, given by a form per shape or as JSON ------------------------------------------------------
+
+
+def _dimension_field(shape: str, key: str) -> forms.Field:
+    label, unit = units.DESIGN_KEYS[key]
+    default = units.design_default(shape, key)
+    attrs = {"step": "1" if key == "frets" else "any", "inputmode": "numeric" if key == "frets" else "decimal"}
+    if default is not None:
+        attrs["placeholder"] = units.number(default)
+    field_class = forms.IntegerField if key == "frets" else forms.FloatField
+    field = field_class(label=label, required=False, widget=forms.NumberInput(attrs=attrs))
+    # Shown beside the field; the serializer the API uses checks ranges, so the rules live in one place.
+    field.unit = unit
+    field.default = default
+    field.required_for_shape = key in units.design_required(shape)
+    return field
+
+
+def design_initial(design) -> dict:
+    """Initial values of the design fields for a stored design: its shape's form when every key has a field
+    there, else the JSON box (a design the form cannot show is never silently trimmed)."""
+    if not isinstance(design, dict):
+        return {}
+    shape = design.get("shape")
+    if shape in SHAPES and set(design) - {"shape"} <= set(units.design_dimensions(shape)):
+        return {"shape": shape, **{f"{shape}__{key}": _plain(value) for key, value in design.items() if key != "shape"}}
+    return {"design": design}
+
+
+def _plain(value):
+    # 100.0 typed as "100" is sent as 100: the recorded request reads as the person wrote it.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+class DesignInput(forms.Form):
+    """A design from one of the forms per shape or, when the advanced box is not empty, from its JSON.
+
+    Every shape's fieldset is in the page; the chosen one is shown (CSS only, no script) and used. The
+    serializer the API validates designs with (``feasibility.serializers.DesignField``) checks the result,
+    and its messages go next to the field they are about.
+    """
+
+    design_required = True
+    design_label = "Design (JSON)"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(shape, units.SHAPE_LABELS[shape]) for shape in SHAPES]
+        if not self.design_required:
+            choices.insert(0, ("", "No design yet"))
+        self.fields["shape"] = forms.ChoiceField(
+            label="Shape", choices=choices, required=False, widget=forms.RadioSelect(attrs={"class": "shape-radio"})
+        )
+        if "shape" not in self.initial and "design" not in self.initial:
+            self.initial["shape"] = "ring" if self.design_required else ""
+        for shape in SHAPES:
+            for key in units.design_dimensions(shape):
+                self.fields[f"{shape}__{key}"] = _dimension_field(shape, key)
+        self.fields["design"] = JSONObjectField(
+            label=self.design_label,
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "placeholder": json.dumps(EXAMPLE_DESIGN)}),
+        )
+        self.design_from = ""
+
+    def design_fieldsets(self) -> list[dict]:
+        """Per shape: its label, what x and y name, and each field with its unit, default and whether the
+        shape needs it."""
+        return [
+            {
+                "shape": shape,
+                "label": units.SHAPE_LABELS[shape],
+                "origin": units.SHAPE_ORIGINS[shape],
+                "fields": [self[f"{shape}__{key}"] for key in units.design_dimensions(shape)],
+            }
+            for shape in SHAPES
+        ]
+
+    def json_open(self) -> bool:
+        """The advanced box starts open when it holds the design or an error."""
+        value = self["design"].value()
+        return bool(value) or "design" in self.errors
+
+    def _design(self, cleaned: dict):
+        """The design the person gave (``None`` for none), or ``None`` with the errors added."""
+        if cleaned.get("design") is not None:
+            self.design_from = "json"
+            return cleaned["design"]
+        if "design" in self.errors:
+            return None
+        shape = cleaned.get("shape") or ""
+        if not shape:
+            if self.design_required:
+                self.add_error("shape", "Choose a shape, or give the design as JSON.")
+            return None
+        self.design_from = "form"
+        design = {"shape": shape}
+        for key in units.design_dimensions(shape):
+            name = f"{shape}__{key}"
+            value = cleaned.get(name)
+            if value is None:
+                if name not in self.errors and key in units.design_required(shape):
+                    self.add_error(name, f"Required for a {units.SHAPE_LABELS[shape].lower()}.")
+                continue
+            design[key] = _plain(value)
+        return design
+
+    def add_design_errors(self, detail) -> None:
+        """The serializer's messages about the design, each next to its field."""
+        shape = self.cleaned_data.get("shape") if self.design_from == "form" else ""
+        if not isinstance(detail, dict):
+            self.add_error("design" if self.design_from == "json" else "shape", first_validation_message(detail))
+            return
+        for key, messages in detail.items():
+            message = first_validation_message(messages)
+            name = f"{shape}__{key}"
+            if shape and name in self.fields:
+                self.add_error(name, message)
+            elif self.design_from == "json":
+                self.add_error("design", f"{key}: {message}")
+            else:
+                self.add_error("shape", f"{key}: {message}")
+
+    def clean(self):
+        cleaned = super().clean()
+        design = self._design(cleaned)
+        if design is not None and not self.errors:
+            try:
+                design = DesignField().run_validation(design)
+            except serializers.ValidationError as exc:
+                self.add_design_errors(exc.detail)
+                design = None
+        cleaned["design"] = design
+        return cleaned
+
+
+class DesignForm(DesignInput):
+    """The session's design step: the same forms per shape as the job form."""
+
+    def api_body(self) -> dict:
+        # The per-shape fields are this form's way of writing one design; the API's body is the design alone.
+        return {"design": self.cleaned_data["design"]}
+
+
+def session_form_key(session, action: str) -> str:
+    return f"session:{session.pk}:{action}"
 
 
 class ContextForm(RegistrySelects, forms.Form):
+    # Starts empty, as the job form does: a stray click must not set a context nobody chose.
+    blank_label = "— choose —"
+
     tool_id = _id("Tool")
     material_id = _id("Material")
     machine_id = _id("Machine")
@@ -100,11 +273,11 @@ class EmptyForm(forms.Form):
     pass
 
 
-class NewSessionForm(RegistrySelects, forms.Form):
+class NewSessionForm(RegistrySelects, DesignInput):
     blank_label = "— later —"
+    design_required = False
 
     mode = forms.ChoiceField(label="Mode", choices=SessionMode.choices, initial=SessionMode.DESIGN_FIRST)
-    design = JSONObjectField(label="Design (JSON, optional)", required=False)
     tool_id = _id("Tool", required=False)
     material_id = _id("Material", required=False)
     machine_id = _id("Machine", required=False)
@@ -115,13 +288,17 @@ class NewSessionForm(RegistrySelects, forms.Form):
         }
 
 
-def _cut(label: str, *, integer: bool = False):
+def _cut(name: str, *, integer: bool = False):
+    label, unit = units.CUT_KEYS[name]
     field = forms.IntegerField if integer else forms.FloatField
     step = "1" if integer else "any"
-    return field(label=label, required=False, min_value=0, widget=forms.NumberInput(attrs={"step": step}))
+    attrs = {"step": step, "inputmode": "numeric" if integer else "decimal", "placeholder": "registry"}
+    field = field(label=label, required=False, min_value=0, widget=forms.NumberInput(attrs=attrs))
+    field.unit = unit
+    return field
 
 
-class RunJobForm(RegistrySelects, forms.Form):
+class RunJobForm(RegistrySelects, DesignInput):
     # No preselected tool, material or machine: what is cut, with what, on which machine is the operator's
     # choice to make, not a default's.
     blank_label = "— choose —"
@@ -129,18 +306,46 @@ class RunJobForm(RegistrySelects, forms.Form):
     tool_id = _id("Tool")
     material_id = _id("Material")
     machine_id = _id("Machine")
-    design = JSONObjectField(label="Design (JSON)", widget=forms.Textarea(attrs={"rows": 7, "spellcheck": "false"}))
-    rpm = _cut("Spindle rpm", integer=True)
-    feed_mm_min = _cut("Feed mm/min")
-    plunge_mm_min = _cut("Plunge mm/min")
-    stepdown_mm = _cut("Stepdown mm")
-    stepover_mm = _cut("Stepover mm")
+    rpm = _cut("rpm", integer=True)
+    feed_mm_min = _cut("feed_mm_min")
+    plunge_mm_min = _cut("plunge_mm_min")
+    stepdown_mm = _cut("stepdown_mm")
+    stepover_mm = _cut("stepover_mm")
 
     CUT_FIELDS = ("rpm", "feed_mm_min", "plunge_mm_min", "stepdown_mm", "stepover_mm")
 
+    def cut_fields(self) -> list:
+        return [self[name] for name in self.CUT_FIELDS]
+
+    def cut_open(self) -> bool:
+        """The overrides start folded, unless they hold something typed or an error."""
+        return self.is_bound and any(self[name].value() not in (None, "") for name in self.CUT_FIELDS)
+
+    def clean(self):
+        # The design as given (not yet normalised by DesignField): the request is recorded as sent.
+        cleaned = forms.Form.clean(self)
+        design = self._design(cleaned)
+        if self.errors:
+            return cleaned
+        job = {name: cleaned[name] for name in ("tool_id", "material_id", "machine_id")}
+        job["design"] = design
+        cut = {name: cleaned[name] for name in self.CUT_FIELDS if cleaned.get(name) is not None}
+        self.raw = {**job, "cut": cut} if cut else job
+        # The toolpaths endpoint's own validation, its messages next to the fields they are about.
+        serializer = JobRequestSerializer(data=self.raw)
+        if serializer.is_valid():
+            self.inputs = dict(serializer.validated_data)
+            return cleaned
+        for name, detail in serializer.errors.items():
+            if name == "design":
+                self.add_design_errors(detail)
+            elif name == "cut" and isinstance(detail, dict):
+                for key, messages in detail.items():
+                    self.add_error(key if key in self.fields else None, first_validation_message(messages))
+            else:
+                self.add_error(name if name in self.fields else None, first_validation_message(detail))
+        return cleaned
+
     def job_request(self) -> dict:
         """The request as the toolpaths endpoint would receive it; blank overrides are not sent."""
-        data = self.cleaned_data
-        job = {name: data[name] for name in ("tool_id", "material_id", "machine_id", "design")}
-        cut = {name: data[name] for name in self.CUT_FIELDS if data.get(name) is not None}
-        return {**job, "cut": cut} if cut else job
+        return self.raw

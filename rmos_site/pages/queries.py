@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count
 
 from feasibility.selectors import registry_list
+from rmos_site.core.db_router import read_db
 from runs.enums import RunStatus
 from runs.models import RunArtifact
 from runs.rollup import counts_since
@@ -20,7 +21,7 @@ from workflow.models import WorkflowSession
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 BLOCKED_FIELDS = ("run_id", "created_at", "kind", "risk_level", "score", "tool_id", "material_id", "machine_id",
-                  "session_id", "errors")  # fmt: skip
+                  "session_id", "errors", "feasibility__design", "request__design")  # fmt: skip
 
 
 def run_counts(*, now: datetime) -> dict:
@@ -43,6 +44,7 @@ def latest_blocked(*, limit: int) -> list[dict]:
     """The newest BLOCKED runs with the reason each was refused (the first recorded error)."""
     rows = list(RunArtifact.objects.filter(status=RunStatus.BLOCKED).order_by("-seq").values(*BLOCKED_FIELDS)[:limit])
     for row in rows:
+        row["design"] = _design_of(row.pop("feasibility__design"), row.pop("request__design"))
         first = row.pop("errors")[:1]
         error = first[0] if first and isinstance(first[0], dict) else {}
         row["reason_code"] = error.get("code") or ""
@@ -75,3 +77,22 @@ def registry_choices() -> dict[str, list]:
             # A run's mode is its tool's kind, and tool ids start with the kind: the filters' suggestions.
             choices["modes"] = sorted({entry["kind"] for entry in entries})
     return choices
+
+
+def _design_of(judged, requested):
+    # The engine's normalised design (defaults filled in) where the run was judged, else what was asked for.
+    return judged if isinstance(judged, dict) else requested if isinstance(requested, dict) else None
+
+
+def run_designs(items: list[dict]) -> dict[str, dict]:
+    """The design of each listed run, by run id: one query for the whole page, only the two JSON paths
+    (not the artifacts' payloads), from the database the index was read from."""
+    run_ids = [item["run_id"] for item in items]
+    if not run_ids:
+        return {}
+    rows = (
+        RunArtifact.objects.using(read_db())
+        .filter(run_id__in=run_ids)
+        .values_list("run_id", "feasibility__design", "request__design")
+    )
+    return {run_id: _design_of(judged, requested) for run_id, judged, requested in rows}

@@ -8,14 +8,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from rest_framework import serializers
 
-from feasibility.serializers import JobRequestSerializer
 from feasibility.services import job_check_role
 from rmos_site.core.enums import Role
 from rmos_site.core.problems import ProblemError, first_validation_message
 from rmos_site.core.roles import user_roles
-from rmos_site.pages import present, queries
+from rmos_site.pages import kept, present, queries
 from rmos_site.pages.common import back, form_post, form_refused, page, problem_page, refused
-from rmos_site.pages.forms import RunJobForm
+from rmos_site.pages.forms import RUN_JOB_FORM, RunJobForm
 from runs import selectors
 from runs.enums import RISK_LEVEL_CHOICES, RunKind, RunStatus
 from runs.refusals import Received
@@ -97,7 +96,7 @@ def run_list(request):
     except ProblemError as problem:  # a cursor this server did not issue, or one for other filters
         return render(request, "pages/runs.html", {**context, "error": problem.detail}, status=problem.status)
     context.update(
-        runs=present.list_rows(items),
+        runs=present.list_rows(items, queries.run_designs(items)),
         next_url=_url_with(query, cursor=next_cursor) if next_cursor else "",
         first_url=_url_with(query, cursor=None) if "cursor" in query else "",
     )
@@ -160,16 +159,12 @@ def run_job(request):
         return problem_page(request, problem)
     origin = back(request, reverse("home"))
     form = RunJobForm(request.POST)
-    if not form.is_valid():
+    if not form.is_valid():  # the form runs the toolpaths endpoint's validation (JobRequestSerializer)
         form_refused(request, form)
-        return redirect(origin)
-    raw = form.job_request()
-    job = JobRequestSerializer(data=raw)
-    if not job.is_valid():
-        messages.error(request, first_validation_message(job.errors))
+        kept.keep(request, RUN_JOB_FORM)
         return redirect(origin)
     try:
-        body = toolpaths_job(actor=request.user, body=Received(data=raw))
+        body = toolpaths_job(actor=request.user, body=Received(data=form.job_request()))
     except ProblemError as problem:
         if problem.error == "SAFETY_BLOCKED":
             messages.warning(request, f"Blocked by the server's safety policy: {problem.detail}")

@@ -9,10 +9,10 @@ from django.urls import reverse
 from rmos_site.core.enums import Role
 from rmos_site.core.problems import ProblemError, first_validation_message
 from rmos_site.core.roles import user_roles
-from rmos_site.pages import present, queries
+from rmos_site.pages import kept, present, queries, verdict
 from rmos_site.pages.common import form_post, form_refused, page, refused
 from rmos_site.pages.forms import (
-    EXAMPLE_DESIGN,
+    NEW_SESSION_FORM,
     ApproveForm,
     ContextForm,
     DesignForm,
@@ -20,6 +20,8 @@ from rmos_site.pages.forms import (
     NewSessionForm,
     NoteForm,
     ReasonForm,
+    design_initial,
+    session_form_key,
 )
 from workflow import selectors, services
 from workflow.enums import SessionAction, SessionMode, SessionState
@@ -73,7 +75,7 @@ def session_list(request):
     context = {
         "states": [(value, label, value in query.getlist("state")) for value, label in SessionState.choices],
         "modes": [(value, label, value in query.getlist("mode")) for value, label in SessionMode.choices],
-        "new_form": NewSessionForm(initial={"design": EXAMPLE_DESIGN}).with_choices(registry) if registry else None,
+        "new_form": kept.bind(NewSessionForm, request, NEW_SESSION_FORM).with_choices(registry) if registry else None,
         "filtered": bool(query),
     }
     params = SessionListQuerySerializer(data=_list_query(query))
@@ -107,16 +109,16 @@ def _row(session) -> dict:
     }
 
 
-def _action_form(session, action: str, registry) -> dict:
+def _action_form(request, session, action: str, registry) -> dict:
     form_class, look, _ = ACTIONS[action]
     initial = {}
     if action == A.DESIGN:
-        initial = {"design": session.design or EXAMPLE_DESIGN}
+        initial = design_initial(session.design)
     elif action == A.CONTEXT:
         initial = dict(session.context or {})
     elif action == A.APPROVE:
         initial = {"feasibility_sha256": session.feasibility_sha256}
-    form = form_class(initial=initial, auto_id=f"id_{action}_%s")
+    form = kept.bind(form_class, request, session_form_key(session, action), initial=initial, auto_id=f"id_{action}_%s")
     if action == A.CONTEXT:
         form.with_choices(registry)
     return {
@@ -138,13 +140,14 @@ def session_detail(request, session_id: str):
         **_row(session),
         "design_json": present.pretty_json(session.design) if session.design else "",
         "approval_block": session.approval_block_reason() if session.feasibility_run_id else None,
-        "actions": [_action_form(session, action, registry) for action in allowed],
+        "actions": [_action_form(request, session, action, registry) for action in allowed],
         "events": [
             {"event": event, "label": ACTION_LABELS.get(event.action, event.action),
              "from_label": STATE_LABELS.get(event.from_state, ""), "to_label": STATE_LABELS.get(event.to_state, "")}
             for event in selectors.session_events(session)
         ],
         "runs": selectors.session_runs(session),
+        "verdict": verdict.session_verdict(session),
     }  # fmt: skip
     return render(request, "pages/session_detail.html", context)
 
@@ -154,6 +157,7 @@ def session_create(request):
     form = NewSessionForm(request.POST)
     if not form.is_valid():
         form_refused(request, form)
+        kept.keep(request, NEW_SESSION_FORM)
         return redirect("sessions-page")
     try:
         result = services.session_create(
@@ -171,7 +175,10 @@ def session_create(request):
 
 def _body(form) -> dict:
     """The form's fields as the API's body for the action (blank optional fields left out, as a client
-    would), so the service sees, and records, the same body from either."""
+    would), so the service sees, and records, the same body from either. A form whose fields are not the
+    body's (the design's per-shape fields) says what its body is."""
+    if hasattr(form, "api_body"):
+        return form.api_body()
     return {name: value for name, value in form.cleaned_data.items() if value not in ("", None)}
 
 
@@ -184,6 +191,7 @@ def session_action(request, session_id: str, action: str):
     form = form_class(request.POST)
     if not form.is_valid():
         form_refused(request, form)
+        kept.keep(request, session_form_key(session, action))
         return redirect("session-page", session_id=session.pk)
     try:
         result = services.session_act(action, session=session, actor=request.user, body=_body(form))

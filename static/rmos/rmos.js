@@ -1,19 +1,47 @@
 // Progressive enhancement for the RMOS pages. Everything works without this file: it adds copy buttons for
-// hashes and keeps the two-run picker from comparing a run with itself. Loaded with `defer`, from static/
-// only, so the pages' Content-Security-Policy can forbid inline script.
+// hashes and the G-code, writes typed dimensions into the design forms' sketches and keeps the two-run
+// picker from comparing a run with itself. Loaded with `defer`, from static/ only, so the pages'
+// Content-Security-Policy can forbid inline script.
 (function () {
   "use strict";
 
   function copyText(text, button) {
-    function done(label) {
-      button.textContent = label;
-      window.setTimeout(function () { button.textContent = "Copy"; }, 1500);
+    var label = button.textContent;
+    function done(message) {
+      button.textContent = message;
+      window.setTimeout(function () { button.textContent = label; }, 1500);
     }
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(function () { done("Copied"); }, function () { done("Select it"); });
       return;
     }
-    done("Select it");
+    // Plain http on the shop's network has no clipboard API; the older copy command still works there.
+    var scratch = document.createElement("textarea");
+    scratch.value = text;
+    scratch.setAttribute("readonly", "");
+    scratch.className = "visually-hidden";
+    document.body.appendChild(scratch);
+    scratch.select();
+    var copied = false;
+    try { copied = document.execCommand("copy"); } catch (error) { copied = false; }
+    document.body.removeChild(scratch);
+    done(copied ? "Copied" : "Select it");
+  }
+
+  // Copy buttons for whole files (the G-code): the text is fetched from the download the link next to
+  // the button offers, so what is copied is byte for byte what gcode_sha256 covers.
+  function setUpCopyUrlButtons() {
+    document.querySelectorAll("button.copy-url[data-copy-url]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        fetch(button.getAttribute("data-copy-url"), { credentials: "same-origin" })
+          .then(function (response) {
+            if (!response.ok) { throw new Error(String(response.status)); }
+            return response.text();
+          })
+          .then(function (text) { copyText(text, button); }, function () { button.textContent = "Download it instead"; });
+      });
+    });
   }
 
   function setUpCopyButtons() {
@@ -59,8 +87,32 @@
     refresh();
   }
 
+  // The sketch beside each shape's fields names its dimensions; with this script it also shows the values
+  // typed (or the defaults the blank fields will take) as they are typed.
+  function setUpShapeSketches() {
+    document.querySelectorAll(".shape-fieldset").forEach(function (fieldset) {
+      var shape = fieldset.getAttribute("data-shape");
+      var labels = fieldset.querySelectorAll("svg.shape-sketch text[data-key]");
+      if (!labels.length) { return; }
+      function refresh() {
+        labels.forEach(function (label) {
+          var key = label.getAttribute("data-key");
+          var input = fieldset.querySelector("input[name='" + shape + "__" + key + "']");
+          if (!label.hasAttribute("data-name")) { label.setAttribute("data-name", label.textContent); }
+          var value = input ? (input.value || input.getAttribute("placeholder") || "") : "";
+          var unit = key === "angle" ? "°" : " mm";
+          label.textContent = value ? key + " " + value + unit : label.getAttribute("data-name");
+        });
+      }
+      fieldset.addEventListener("input", refresh);
+      refresh();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setUpShapeSketches();
     setUpCopyButtons();
+    setUpCopyUrlButtons();
     setUpComparePicker();
   });
 })();

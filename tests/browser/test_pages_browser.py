@@ -7,109 +7,29 @@ request its verdict; then the approver approves it. Every page is saved as a PNG
 pages' Content-Security-Policy, so a violation shows up here as a console error and fails the test.
 """
 
-import io
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django.core.management import call_command
 
-from rmos_site.core.enums import Role
 from runs.models import RunArtifact
-from tests.conftest import make_user
-from tests.workflow.conftest import drive
+from tests.browser.conftest import JOB, RING, RING_FIELDS, SCREENSHOTS, Tab
 from workflow.models import WorkflowSession
-
-CHROMIUM = os.environ.get("RMOS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-RING = '{"shape": "ring", "od": 120, "width": 8, "depth": 2}'  # a rosette channel
-JOB = {"tool_id": "router:downcut_1_8in", "material_id": "ebony", "machine_id": "router_a"}
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}; install Debian's chromium package to run browser tests")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop running in this thread for as long as the browser lives, and
-    # Django refuses ORM calls (the test's own, the database flush after it) from a thread with a running
-    # loop unless told it is safe. It is: the loop only waits on the browser while the test talks to the ORM.
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def shop(live_server):
-    """The live server's database with the default shop registry and a little synthetic history."""
-    # A transactional test starts from whatever the previous one's flush left: reload the migration's shop.
-    from importlib import import_module
-
-    for name in ("0002_default_shop", "0004_default_shop_work_coordinates"):
-        import_module(f"feasibility.migrations.{name}").load(apps, None)
-    call_command("load_runs", "120", days=6, seed=7, verbosity=0, stdout=io.StringIO())
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    operator, approver = make_user("op", Role.OPERATOR), make_user("appr", Role.APPROVER)
-    # Earlier sessions, walked through the services, so the lists read like a working day.
-    colleague = make_user("op2", Role.OPERATOR)
-    for state in ("toolpaths_ready", "rejected", "context_ready", "draft"):
-        drive(state, creator=colleague, approver=approver)
-    return {"operator": operator, "approver": approver, "url": live_server.url}
-
-
-class Tab:
-    """One browser tab that records console errors (CSP violations among them) and takes screenshots."""
-
-    def __init__(self, browser, base_url: str, *, javascript: bool = True):
-        self.context = browser.new_context(
-            viewport={"width": 1400, "height": 900}, base_url=base_url, java_script_enabled=javascript
-        )
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-    def log_in(self, username: str) -> None:
-        self.page.goto("/accounts/login/")
-        self.page.fill("#id_username", username)
-        self.page.fill("#id_password", f"pw-{username}")
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url(re.compile(r".*/$"))
-
-    def message(self) -> str:
-        return self.page.inner_text(".messages")
-
-    def close(self) -> None:
-        self.context.close()
-
-
 def run_job(tab: Tab, **cut) -> str:
+    """A rosette channel through the ring's form (the JSON box stays closed)."""
     page = tab.page
     page.goto("/")
     form = page.locator("#run-a-job form")
     for name, value in JOB.items():
         form.locator(f"select[name={name}]").select_option(value)
-    form.locator("textarea[name=design]").fill(RING)
+    form.locator("label.shape-option", has_text="Ring").click()
+    for name, value in RING_FIELDS.items():
+        form.locator(f"input[name={name}]").fill(value)
     if cut:
-        form.locator("summary").click()
+        form.locator("details.cut-overrides summary").click()
         for name, value in cut.items():
             form.locator(f"input[name={name}]").fill(str(value))
     form.locator("button[type=submit]").click()
@@ -138,6 +58,7 @@ def test_operator_and_approver_through_the_pages(browser, shop):
     # A session, created and judged through its pages; it then waits for an approver.
     page.goto("/sessions")
     new = page.locator("#new-session form")
+    new.locator("details.design-json summary").click()  # the advanced option: the design as JSON
     new.locator("textarea[name=design]").fill(RING)
     for name, value in JOB.items():
         new.locator(f"select[name={name}]").select_option(value)
@@ -192,10 +113,9 @@ def test_operator_and_approver_through_the_pages(browser, shop):
     # The allowed run: decision, checks, hashes with copy buttons, G-code, and the drawing.
     page.goto(f"/runs/{ok_run}")
     assert page.is_visible("button.copy")  # shown by the static script; without it the hash is still selectable
-    drawing = page.locator("img.toolpath")
+    drawing = page.locator("svg.drawing")
     drawing.scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('img.toolpath').complete")
-    assert drawing.evaluate("image => image.naturalWidth") > 0
+    assert drawing.bounding_box()["width"] > 300  # drawn in the page, to the card's width
     assert page.locator("details.gcode-rest summary").count() == 1
     tab.shot("run_detail")
     drawing.screenshot(path=str(SCREENSHOTS / "run_drawing.png"))

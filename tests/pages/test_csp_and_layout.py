@@ -16,12 +16,17 @@ EVENT_HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
 def every_page(operator, approver):
     blocked, allowed = job(operator, cut={"rpm": 60000}), job(operator)
     session = drive("feasibility_ready", creator=operator)
+    approved = drive("approved", creator=operator, approver=approver)
     return [
         "/",
         "/runs",
         "/runs?status=NOPE",
         f"/runs/{allowed.run_id}",
+        f"/runs/{allowed.run_id}/drawing",
         f"/runs/{blocked.run_id}",
+        f"/runs/{approved.approval_run_id}",
+        f"/sessions/{approved.pk}",
+        "/runs/new",
         "/runs/run_bad",
         f"/runs/diff?a={allowed.run_id}&b={blocked.run_id}&all=1",
         "/runs/diff",

@@ -52,12 +52,15 @@ def test_dashboard_counts_by_status_and_risk_over_day_and_week(auditor_page):
     assert "RED 1 / 1" in text
     assert "no verdict 1 / 1" in text
     svg = response.content.decode().split('<svg class="chart"', 1)[1].split("</svg>", 1)[0]
-    assert re.findall(r'<rect class="seg (status-\w+|risk-\w+)"', svg) == [
+    assert re.findall(r'<rect class="seg chart-(status-\w+|risk-\w+)"', svg) == [
         "status-OK", "status-BLOCKED", "status-ERROR",  # 24 hours
         "status-OK", "status-BLOCKED", "status-ERROR",  # 7 days
         "risk-GREEN", "risk-RED", "risk-none",
         "risk-GREEN", "risk-RED", "risk-none",
     ]  # fmt: skip
+    # Each group under its own heading: the status bars are not mistaken for the risk bars.
+    assert "Outcome of the runs (status)" in svg
+    assert "Verdict of the server (risk)" in svg
     assert "style=" not in svg
 
 

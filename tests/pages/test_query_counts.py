@@ -85,10 +85,10 @@ def test_dashboard_queries_do_not_grow_with_runs_or_sessions(
     ("persona", "path", "expected"),
     [
         # 3 for the login session, the user and its roles; 3 for the registry's ids (the filters' suggestions,
-        # the forms' selects); then the page's own: the run index (1); the session list (1); the dashboard's
-        # counts (3: the newest artifact's time, the stored hours, the live count), latest blocked runs,
-        # sessions awaiting approval and sessions by state (6).
-        ("auditor", "/runs", 7),
+        # the forms' selects); then the page's own: the run index and the designs of its rows, by their ids (2);
+        # the session list (1); the dashboard's counts (3: the newest artifact's time, the stored hours, the
+        # live count), latest blocked runs, sessions awaiting approval and sessions by state (6).
+        ("auditor", "/runs", 8),
         ("auditor", "/sessions", 4),
         ("operator", "/sessions", 7),
         ("auditor", "/", 9),

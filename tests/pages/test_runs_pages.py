@@ -15,7 +15,7 @@ ZERO_ID = "run_" + "0" * 32
 
 
 def listed(response) -> list[str]:
-    table = response.content.decode().split('class="table runs-table"', 1)
+    table = response.content.decode().split('class="table runs-table', 1)
     return RUN_ROW.findall(table[1]) if len(table) == 2 else []
 
 
@@ -210,13 +210,15 @@ def test_run_detail_decision_and_why_with_each_check(operator, auditor_page):
     assert "Why: SAFETY_BLOCKED RPM_TOOL_MAX: 60000 rpm (client) exceeds the tool's rated maximum 24000 rpm" in text
     assert text.count("exceeds the tool's rated maximum 24000 rpm") == 2  # the reason once, and its check
     html = response.content.decode()
-    row = re.search(r'<tr class="check-row-fail">\s*<td class="mono nowrap">RPM_TOOL_MAX</td>(.*?)</tr>', html, re.S)
+    row = re.search(
+        r'<tr class="check-row-fail">\s*<td class="mono check-code"[^>]*>RPM_TOOL_MAX</td>(.*?)</tr>', html, re.S
+    )
     assert row is not None
     assert "60000" in row.group(1)
     assert "24000" in row.group(1)
     assert 'class="badge check-fail">fail<' in row.group(1)
     assert "no G-code" not in text
-    assert "preview.svg" not in html  # a blocked run has no drawing
+    assert '<svg class="drawing"' not in html  # a blocked run has no drawing, not even a preview
 
 
 def test_run_detail_hashes_in_full_with_copy_buttons(operator, auditor_page):
@@ -240,7 +242,8 @@ def test_run_detail_gcode_head_expandable_rest_drawing_and_download(operator, au
     head = re.search(r'<pre class="gcode" id="gcode-head">(.*?)</pre>', html, re.S).group(1)
     assert head.splitlines() == [line.replace("&", "&amp;") for line in lines[:40]]
     assert f"Show the remaining {len(lines) - 40} lines" in html
-    assert f'<img class="toolpath" src="/api/rmos/runs/{outcome.run_id}/preview.svg"' in html
+    assert '<svg class="drawing"' in html  # drawn in the page
+    assert f'href="/runs/{outcome.run_id}/drawing"' in html
     assert f'href="/api/rmos/runs/{outcome.run_id}/download"' in html
     download = auditor_page.get(f"/api/rmos/runs/{outcome.run_id}/download")
     assert download.status_code == 200
@@ -250,9 +253,9 @@ def test_run_detail_gcode_head_expandable_rest_drawing_and_download(operator, au
 def test_run_detail_cut_parameters_and_design(operator, auditor_page):
     outcome = job(operator, cut={"rpm": 20000})
     text = visible(auditor_page.get(f"/runs/{outcome.run_id}"))
-    assert "rpm 20000 client" in text
-    assert "feed_mm_min 1440 registry" in text
-    assert "od 100" in text
+    assert "Spindle speed rpm 20000 rpm client" in text
+    assert "Feed feed_mm_min 1440 mm/min registry" in text
+    assert "Shape Ring (rosette channel) Outside diameter od 100 mm" in text  # shape first, with units
 
 
 def test_run_detail_of_an_approval_without_feasibility(auditor_page):
@@ -401,15 +404,17 @@ def test_run_job_without_any_role_is_a_403_page_and_nothing_written(outsider_pag
     [
         ({"design": "{not json"}, "Design (JSON): Enter valid JSON"),
         ({"design": "[1, 2]"}, "Design (JSON): Expected a JSON object"),
-        ({"design": ""}, "Design (JSON): This field is required."),
+        ({"design": ""}, "Shape: Choose a shape, or give the design as JSON."),
         ({"tool_id": ""}, "Tool: This field is required."),
-        ({"rpm": "fast"}, "Spindle rpm: Enter a whole number."),
-        ({"design": '{"shape": "hexagon"}'}, "design"),
+        ({"rpm": "fast"}, "Spindle speed: Enter a whole number."),
+        ({"design": '{"shape": "hexagon"}'}, "Design (JSON): shape: Unknown shape 'hexagon'"),
+        ({"design": '{"shape": "ring", "od": -5}'}, "Design (JSON): od: Ensure this value is greater than"),
+        ({"rpm": "2000000"}, "Spindle speed: Ensure this value is less than or equal to 1000000."),
     ],
 )
 def test_run_job_malformed_input_is_a_message_and_nothing_written(operator_page, changes, message):
-    response = operator_page.post("/runs/new", {**form(JOB), **changes, "next": "/runs?status=OK"}, follow=True)
-    assert response.redirect_chain == [("/runs?status=OK", 302)]
+    response = operator_page.post("/runs/new", {**form(JOB), **changes, "next": "/"}, follow=True)
+    assert response.redirect_chain == [("/", 302)]
     assert message in visible(response)
     assert not RunArtifact.objects.exists()
 

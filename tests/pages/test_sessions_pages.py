@@ -16,7 +16,7 @@ UNKNOWN = str(uuid.UUID(int=1))
 
 
 def listed(response) -> list[str]:
-    table = response.content.decode().split('class="table sessions-table"', 1)
+    table = response.content.decode().split('class="table sessions-table', 1)
     return SESSION_ROW.findall(table[1]) if len(table) == 2 else []
 
 
@@ -65,7 +65,11 @@ def test_session_list_newest_first_with_state_next_step_and_verdict(operator, ap
     response = auditor_page.get("/sessions")
     assert listed(response) == [str(judged.pk), str(draft.pk)]
     text = visible(response)
-    assert "Feasibility ready GREEN 100.0" in text
+    # What the job is, with what, and where it stands, in the row.
+    assert (
+        "Feasibility ready 5 events ring · Ø100 mm · 4 mm wide · 1.5 mm deep router:downcut_1_8in ebony GREEN 100.0"
+        in text
+    )
     assert "Awaiting approval by an approver other than the creator." in text
     assert "Set context (and ensure design exists) to proceed." in text
 
@@ -150,8 +154,8 @@ def test_session_create_by_an_approver_is_refused_with_a_message(approver_page):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"design": "{oops"}, "Design (JSON, optional): Enter valid JSON"),
-        ({"design": '{"shape": "hexagon"}'}, "Invalid request: design"),
+        ({"design": "{oops"}, "Design (JSON): Enter valid JSON"),
+        ({"design": '{"shape": "hexagon"}'}, "Design (JSON): shape: Unknown shape"),
         ({"mode": "freestyle"}, "Mode: Select a valid choice."),
         ({"tool_id": "x" * 65}, "Tool: Ensure this value has at most 64 characters"),
     ],
@@ -339,9 +343,10 @@ def test_session_action_wrong_state_is_a_message(operator, operator_page):
 @pytest.mark.parametrize(
     ("action", "data", "message"),
     [
-        ("design", {"design": "{"}, "Design: Enter valid JSON"),
-        ("design", {"design": '{"shape": "ring", "od": -5}'}, "Invalid request: design"),
-        ("design", {}, "Design: This field is required."),
+        ("design", {"design": "{"}, "Design (JSON): Enter valid JSON"),
+        ("design", {"design": '{"shape": "ring", "od": -5}'}, "Design (JSON): od: Ensure this value is greater"),
+        ("design", {}, "Shape: Choose a shape, or give the design as JSON."),
+        ("design", {"shape": "pocket_rect", "pocket_rect__w": "30"}, "Height (Y): Required for a rectangular"),
         ("context", {**CONTEXT, "machine_id": ""}, "Machine: This field is required."),
         ("reject", {"reason": "   "}, "Reason: This field is required."),
         ("archive", {"note": "x" * 2001}, "Note: Ensure this value has at most 2000 characters"),

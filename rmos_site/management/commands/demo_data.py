@@ -40,4 +40,8 @@ class Command(BaseCommand):
                     created_any = True
                 grant_role(user, role)
         if not created_any:
-            self.stdout.write("demo users already exist (passwords unchanged)")
+            # The passwords were printed once, when the users were made; a lost one is set anew, not recovered.
+            self.stdout.write(
+                "demo users already exist (passwords unchanged); to set a new password for one: "
+                "./dev manage changepassword <username> (e.g. ./dev manage changepassword operator)"
+            )
