@@ -196,8 +196,8 @@ SPECTACULAR_SETTINGS = {
 # The feasibility engine, as a dotted path to `evaluate(request, *, tool, material, machine) -> verdict`,
 # so a shop can plug in its own rules (docs/feasibility.md).
 RMOS_FEASIBILITY_ENGINE = env_str("RMOS_FEASIBILITY_ENGINE", "feasibility.engine.evaluate")
-# Four-eyes principle: an approver may not approve a session they created unless this is switched on.
-RMOS_ALLOW_SELF_APPROVAL = env_bool("RMOS_ALLOW_SELF_APPROVAL", False)
+# Four eyes, the approval minimum and the limits on a job's work are the shop policy, edited in the admin
+# (feasibility.models.ShopPolicy), not settings: they are versioned and snapshotted into every artifact.
 
 LOGGING = {
     "version": 1,
