@@ -10,6 +10,7 @@ session branch of the toolpaths endpoint is ``workflow.jobs``.
 
 from dataclasses import dataclass
 
+from feasibility.engine.tables import DEFAULT_POLICY
 from feasibility.enums import RiskLevel
 from feasibility.serializers import DISCARDED_CLIENT_KEYS
 from feasibility.services import (
@@ -114,6 +115,19 @@ def _approval_required(evaluation: Evaluation, *, reason: str, record: dict) -> 
     )
 
 
+def over_limits(program, policy: dict) -> list[str]:
+    """What of the shop policy's size limits a generated program exceeds (a missing limit is its default)."""
+    problems = []
+    max_moves = policy.get("max_moves", DEFAULT_POLICY["max_moves"])
+    max_bytes = policy.get("max_gcode_bytes", DEFAULT_POLICY["max_gcode_bytes"])
+    if len(program.moves) > max_moves:
+        problems.append(f"program has {len(program.moves)} moves, over the shop's limit of {max_moves} (max_moves)")
+    size = len(program.gcode_text.encode())
+    if size > max_bytes:
+        problems.append(f"program is {size} bytes, over the shop's limit of {max_bytes} (max_gcode_bytes)")
+    return problems
+
+
 def _failed(*, run_id: str, detail: str, **extra) -> ProblemError:
     return ProblemError(
         status=500, error="TOOLPATHS_ERROR", title="Toolpath generation failed", detail=detail, run_id=run_id, **extra
@@ -167,7 +181,13 @@ def toolpaths_run(
         program = generate(
             design=result["design"], cut=result["cut"], tool=snapshot["tool"], machine=snapshot["machine"]
         )
-        problems = verify(program.gcode_text, design=result["design"], cut=result["cut"], machine=snapshot["machine"])
+        # The engine refused what its estimate put over the shop's limits; should a program still exceed them,
+        # it is not released (nor verified: that would walk it again).
+        problems = over_limits(program, snapshot.get("policy") or {})
+        if not problems:
+            problems = verify(
+                program.gcode_text, design=result["design"], cut=result["cut"], machine=snapshot["machine"]
+            )
         summary = summarize(program.moves, machine=snapshot["machine"]) if not problems else None
     except Exception as exc:  # a generator bug must become an ERROR artifact, never a half answer
         problems = [f"generator failed: {type(exc).__name__}: {exc}"]

@@ -235,3 +235,19 @@ def test_a_policy_without_its_row_is_the_defaults(db):
     client = client_for(make_user("op9", "operator"))
     response = _post(client, TOOLPATHS, YELLOW_LOW)
     assert response.json()["error"] == "APPROVAL_REQUIRED"
+
+
+def test_a_program_over_the_limits_is_never_released_even_if_the_engine_let_it_through(
+    operator_client, settings, set_policy
+):
+    """Fail closed: an engine that judges against other limits than the shop's (a plug-in, or an estimate gone
+    wrong) cannot release a program over them; the run is an ERROR artifact without G-code."""
+    settings.RMOS_FEASIBILITY_ENGINE = "tests.toolpaths.unbounded_engine.evaluate"
+    set_policy(max_moves=10)
+    response = _post(operator_client, TOOLPATHS, ROUTER_RING)
+    assert response.status_code == 500
+    body = response.json()
+    assert body["error"] == "TOOLPATHS_ERROR"
+    assert any("over the shop's limit of 10 (max_moves)" in problem for problem in body["problems"])
+    artifact = RunArtifact.objects.get(run_id=body["run_id"])
+    assert (artifact.status, artifact.gcode_text) == ("ERROR", None)
