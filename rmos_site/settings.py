@@ -193,7 +193,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- RMOS policy ---
-# The feasibility engine, as a dotted path to `evaluate(request, *, tool, material, machine) -> verdict`,
+# The feasibility engine, as a dotted path to `evaluate(request, *, tool, material, machine, policy) -> verdict`,
 # so a shop can plug in its own rules (docs/feasibility.md).
 RMOS_FEASIBILITY_ENGINE = env_str("RMOS_FEASIBILITY_ENGINE", "feasibility.engine.evaluate")
 # The default cache is Django's own (memory, per process). Previews: rendered SVG drawings of immutable
