@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from feasibility.models import Fixture, Machine, Material, Tool
+from feasibility.models import Fixture, Machine, Material, ShopPolicy, Tool
 
 
 @admin.register(Tool)
@@ -68,3 +68,33 @@ class MachineAdmin(admin.ModelAdmin):
             ]
         }),
     ]  # fmt: skip
+
+
+@admin.register(ShopPolicy)
+class ShopPolicyAdmin(admin.ModelAdmin):
+    """The one row of the shop policy: the ``admin`` role changes it (its permissions allow no more), and
+    nobody adds or deletes it here, superusers included. Every change is kept by django-pghistory with the
+    user, and every job judged after it snapshots the new values (so its hashes, and approvals, change)."""
+
+    list_display = [
+        "__str__",
+        "approval_min_yellow_score",
+        "allow_self_approval",
+        "yellow_requires_session",
+        "max_moves",
+        "max_gcode_bytes",
+        "max_cutting_time_s",
+        "min_stepdown_mm",
+    ]
+    fieldsets = [
+        ("Approval", {"fields": ["approval_min_yellow_score", "allow_self_approval", "yellow_requires_session"]}),
+        ("Bounded work (checked before any G-code is generated)", {
+            "fields": ["max_moves", "max_gcode_bytes", "max_cutting_time_s", "min_stepdown_mm"]
+        }),
+    ]  # fmt: skip
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

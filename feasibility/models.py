@@ -1,4 +1,5 @@
-"""The shop registry the engine judges with: tools, materials, machines and the machines' fixtures.
+"""The shop registry the engine judges with: tools, materials, machines and the machines' fixtures, and the
+shop policy (``ShopPolicy``) every job is held to.
 
 Edited in the Django admin by the ``admin`` role. Every change is kept by django-pghistory (a Postgres
 trigger writes the old and new row with the request's user), so an old verdict can always be explained by
@@ -13,6 +14,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
+from feasibility.engine.tables import DEFAULT_POLICY, POLICY_BOUNDS
 from feasibility.enums import MaterialClass, ToolKind, WorkOffset
 
 registry_id_validator = RegexValidator(
@@ -213,3 +215,75 @@ class Fixture(models.Model):
             validate_clamps(self.clamps)
         except ValidationError as error:
             raise ValidationError({"clamps": error.messages}) from error
+
+
+def _policy_range(field: str) -> Q:
+    low, high = POLICY_BOUNDS[field]
+    return Q(**{f"{field}__gte": low, f"{field}__lte": high})
+
+
+@pghistory.track()
+class ShopPolicy(models.Model):
+    """The shop's policy: one row (primary key 1), created by its migration, edited in the admin by the
+    ``admin`` role (never added or deleted there).
+
+    Like a registry entry it is kept by django-pghistory and snapshotted into every artifact
+    (``registry_snapshot["policy"]``), so ``feasibility_sha256`` covers it: an edit changes the hash of every
+    job judged after it, and an approval given before it no longer matches (the session needs revision), as
+    for a registry edit. The engine judges the limits (``feasibility.engine.checks_policy``); the toolpaths gate
+    applies the approval minimum and ``yellow_requires_session`` to jobs without a session; the workflow's
+    approval rule reads the minimum and ``allow_self_approval``. Defaults and bounds: ``feasibility.engine.tables``.
+    """
+
+    SINGLE_ROW_PK = 1
+
+    approval_min_yellow_score = models.FloatField(
+        default=DEFAULT_POLICY["approval_min_yellow_score"],
+        help_text="A YELLOW verdict needs at least this score to be approved, or released without a session.",
+    )
+    allow_self_approval = models.BooleanField(
+        default=DEFAULT_POLICY["allow_self_approval"],
+        help_text="Lets whoever created or shaped a session approve, reject or revise it (no four eyes). "
+        "For a one-person shop only.",
+    )
+    yellow_requires_session = models.BooleanField(
+        default=DEFAULT_POLICY["yellow_requires_session"],
+        help_text="Every YELLOW job needs an approved workflow session; only GREEN is released without one.",
+    )
+    max_moves = models.PositiveIntegerField(
+        default=DEFAULT_POLICY["max_moves"], help_text="Most moves one program may have (estimated before generating)."
+    )
+    max_gcode_bytes = models.PositiveIntegerField(
+        default=DEFAULT_POLICY["max_gcode_bytes"], help_text="Largest program, in bytes of G-code text."
+    )
+    max_cutting_time_s = models.FloatField(
+        default=DEFAULT_POLICY["max_cutting_time_s"], help_text="Longest estimated run time of one program, seconds."
+    )
+    min_stepdown_mm = models.FloatField(
+        default=DEFAULT_POLICY["min_stepdown_mm"],
+        help_text="Thinnest depth per pass a multi-pass job may ask for, mm.",
+    )
+
+    class Meta:
+        verbose_name = "shop policy"
+        verbose_name_plural = "shop policy"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="shop_policy_single_row"),
+            *(
+                models.CheckConstraint(condition=_policy_range(field), name=f"shop_policy_{field}_range")
+                for field in POLICY_BOUNDS
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Shop policy"
+
+    def clean(self) -> None:
+        # The admin's form says which field is out of range before the database constraint would refuse it.
+        errors = {}
+        for field, (low, high) in POLICY_BOUNDS.items():
+            value = getattr(self, field)
+            if value is not None and not low <= value <= high:
+                errors[field] = f"Must be between {low:g} and {high:g}."
+        if errors:
+            raise ValidationError(errors)

@@ -5,7 +5,8 @@ import json
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
 
-from feasibility.models import Fixture, Machine, Material, Tool
+from feasibility.engine.tables import DEFAULT_POLICY, POLICY_KEYS
+from feasibility.models import Fixture, Machine, Material, ShopPolicy, Tool
 from rmos_site.core.problems import ProblemError
 
 TOOL_KEYS = (
@@ -88,13 +89,31 @@ def registry_get(registry: str, entry_id: str) -> dict:
     return found[0]
 
 
-def registry_lookup(*, tool_id: str, material_id: str, machine_id: str) -> dict[str, dict | None]:
-    """The entries a verdict needs, ``None`` for an unknown id (the engine turns that into UNKNOWN).
+def _policy(values) -> dict:
+    """The shop policy as the engine and the gates take it. The row is created by its migration and cannot be
+    deleted in the admin; should it be missing all the same, the defaults apply (the stricter of any choice)."""
+    if values is None:
+        return dict(DEFAULT_POLICY)
+    policy = dict(zip(POLICY_KEYS, values, strict=True))
+    for key in ("approval_min_yellow_score", "max_cutting_time_s", "min_stepdown_mm"):
+        policy[key] = float(policy[key])
+    return policy
 
-    One query for all three (every feasibility and toolpaths request pays it): a left join of each table on its
-    id, so an unknown or empty id leaves that entry's columns NULL, and the machine's fixtures as one JSON
-    array. The values are exactly those ``registry_get`` returns, so the verdict and its hash do not depend on
-    which of the two read the registry.
+
+def shop_policy() -> dict:
+    """The shop policy now (``ShopPolicy``): the workflow's approval rule reads it here."""
+    row = ShopPolicy.objects.filter(pk=ShopPolicy.SINGLE_ROW_PK).values_list(*POLICY_KEYS).first()
+    return _policy(row)
+
+
+def registry_lookup(*, tool_id: str, material_id: str, machine_id: str) -> dict[str, dict | None]:
+    """The entries a verdict needs, ``None`` for an unknown id (the engine turns that into UNKNOWN), and the
+    shop policy under ``"policy"``: the snapshot every artifact keeps, which ``feasibility_sha256`` covers.
+
+    One query for all of it (every feasibility and toolpaths request pays it): a left join of each table on its
+    id, so an unknown or empty id leaves that entry's columns NULL, the policy's one row, and the machine's
+    fixtures as one JSON array. The values are exactly those ``registry_get`` and ``shop_policy`` return, so the
+    verdict and its hash do not depend on which read the registry.
     """
     wanted = {"tool": ("tools", tool_id), "material": ("materials", material_id), "machine": ("machines", machine_id)}
     columns, joins, params, offsets = [], [], [], {}
@@ -106,6 +125,10 @@ def registry_lookup(*, tool_id: str, material_id: str, machine_id: str) -> dict[
         id_column = quote(model._meta.get_field(id_field).column)
         joins.append(f"LEFT JOIN {quote(model._meta.db_table)} AS {alias} ON {alias}.{id_column} = %s")
         params.append(entry_id or None)  # NULL matches nothing: an empty id is unknown, as before
+    offsets["policy"] = len(columns)
+    columns += [f"policy.{quote(ShopPolicy._meta.get_field(key).column)}" for key in POLICY_KEYS]
+    joins.append(f"LEFT JOIN {quote(ShopPolicy._meta.db_table)} AS policy ON policy.{quote('id')} = %s")
+    params.append(ShopPolicy.SINGLE_ROW_PK)
     columns.append(_fixtures_sql("machine"))
     sql = f"SELECT {', '.join(columns)} FROM (SELECT 1) AS one {' '.join(joins)}"
     with connection.cursor() as cursor:
@@ -119,4 +142,7 @@ def registry_lookup(*, tool_id: str, material_id: str, machine_id: str) -> dict[
         found[alias] = dict(zip(keys, values, strict=True)) if values[0] is not None else None
     if found["machine"] is not None:
         found["machine"]["fixtures"] = [_fixture(fixture) for fixture in json.loads(row[-1])]
+    policy = row[offsets["policy"] : offsets["policy"] + len(POLICY_KEYS)]
+    # approval_min_yellow_score is NOT NULL in the table: NULL means the row is missing.
+    found["policy"] = _policy(policy if policy[0] is not None else None)
     return found

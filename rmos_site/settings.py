@@ -193,11 +193,23 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- RMOS policy ---
-# The feasibility engine, as a dotted path to `evaluate(request, *, tool, material, machine) -> verdict`,
+# The feasibility engine, as a dotted path to `evaluate(request, *, tool, material, machine, policy) -> verdict`,
 # so a shop can plug in its own rules (docs/feasibility.md).
 RMOS_FEASIBILITY_ENGINE = env_str("RMOS_FEASIBILITY_ENGINE", "feasibility.engine.evaluate")
-# Four-eyes principle: an approver may not approve a session they created unless this is switched on.
-RMOS_ALLOW_SELF_APPROVAL = env_bool("RMOS_ALLOW_SELF_APPROVAL", False)
+# The default cache is Django's own (memory, per process). Previews: rendered SVG drawings of immutable
+# artifacts, kept per process without expiry and bounded in number (toolpaths.views.RunPreviewView).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "previews": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "rmos-previews",
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": env_int("RMOS_PREVIEW_CACHE_ENTRIES", 200, minimum=1)},
+    },
+}
+
+# Four eyes, the approval minimum and the limits on a job's work are the shop policy, edited in the admin
+# (feasibility.models.ShopPolicy), not settings: they are versioned and snapshotted into every artifact.
 
 LOGGING = {
     "version": 1,

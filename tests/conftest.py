@@ -106,3 +106,15 @@ def _allow_flush_truncate():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
         yield
+
+
+@pytest.fixture
+def set_policy(db):
+    """Change the shop policy (its one row) for a test: ``set_policy(allow_self_approval=True)``."""
+    from feasibility.models import ShopPolicy
+
+    def set_(**changes):
+        policy, _ = ShopPolicy.objects.update_or_create(pk=ShopPolicy.SINGLE_ROW_PK, defaults=changes)
+        return policy
+
+    return set_

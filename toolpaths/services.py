@@ -10,6 +10,9 @@ session branch of the toolpaths endpoint is ``workflow.jobs``.
 
 from dataclasses import dataclass
 
+from feasibility.engine.tables import DEFAULT_POLICY
+from feasibility.enums import RiskLevel
+from feasibility.serializers import DISCARDED_CLIENT_KEYS
 from feasibility.services import (
     EngineFailure,
     Evaluation,
@@ -22,11 +25,13 @@ from feasibility.services import (
 )
 from rmos_site.core.problems import ProblemError
 from runs.enums import RunKind, RunStatus
+from runs.refusals import refusal_record
 from toolpaths.gcode import generate
 from toolpaths.summary import summarize
 from toolpaths.verify import verify
 
 SAFETY_BLOCKED_MESSAGE = "Toolpath generation blocked by server-side safety policy."
+APPROVAL_REQUIRED_MESSAGE = "This job needs an approved workflow session before G-code is released."
 
 
 @dataclass
@@ -50,6 +55,79 @@ def _blocked(evaluation: Evaluation, *, run_id: str, raw_request: dict, detail: 
     )
 
 
+def approval_required_reason(evaluation: Evaluation) -> str | None:
+    """Why a job without a session may not be released although its verdict is on the allow-list, or None.
+
+    The shop policy as the verdict was judged with (``registry_snapshot["policy"]``, covered by its hash):
+    GREEN is released; YELLOW only at or above the score an approver would need
+    (``approval_min_yellow_score``), and never when ``yellow_requires_session``. What no approver could
+    sign off must not come out of the side door."""
+    if evaluation.risk_level != RiskLevel.YELLOW:
+        return None
+    policy = evaluation.registry_snapshot.get("policy") or {}
+    score = evaluation.result.get("score")
+    if policy.get("yellow_requires_session", True):
+        return f"YELLOW (score {score:g}): the shop policy requires an approved session for every YELLOW job"
+    minimum = policy.get("approval_min_yellow_score", 100.0)
+    if score < minimum:
+        return (
+            f"YELLOW with score {score:g}, below the {minimum:g} an approver would need: "
+            "no approver could sign this off, so it is not released without a session"
+        )
+    return None
+
+
+def _approval_required(evaluation: Evaluation, *, reason: str, record: dict) -> ProblemError:
+    """The 409 ``APPROVAL_REQUIRED`` of a job without a session, with its BLOCKED artifact (kept by
+    ``runs.refusals``, the one writer of refusals, with the verdict and the snapshot it was judged with)."""
+    result, inputs = evaluation.result, evaluation.inputs
+    raw_request = record["raw_request"]
+    detail = f"{reason}. Start a workflow session: an approver reviews the verdict, then the session releases it."
+    run_id = refusal_record(
+        kind=record["kind"],
+        actor=record["actor"],
+        code="APPROVAL_REQUIRED",
+        message=detail,
+        request=raw_request,
+        discard_keys=DISCARDED_CLIENT_KEYS,
+        session_id=record["session_id"],
+        mode=result.get("mode") or "",
+        tool_id=inputs["tool_id"] or "",
+        material_id=inputs["material_id"] or "",
+        machine_id=inputs["machine_id"] or "",
+        risk_level=result["risk_level"],
+        score=result["score"],
+        feasibility=result,
+        feasibility_sha256=evaluation.feasibility_sha256,
+        registry_snapshot=evaluation.registry_snapshot,
+        engine_version=result["engine_version"],
+    )
+    return ProblemError(
+        status=409,
+        error="APPROVAL_REQUIRED",
+        title="Approval required",
+        detail=detail,
+        message=APPROVAL_REQUIRED_MESSAGE,
+        run_id=run_id,
+        decision={key: result.get(key) for key in ("risk_level", "score", "block_reason", "warnings")},
+        approval_min_yellow_score=(evaluation.registry_snapshot.get("policy") or {}).get("approval_min_yellow_score"),
+        authoritative_feasibility=feasibility_response(evaluation, run_id=run_id, raw_request=raw_request),
+    )
+
+
+def over_limits(program, policy: dict) -> list[str]:
+    """What of the shop policy's size limits a generated program exceeds (a missing limit is its default)."""
+    problems = []
+    max_moves = policy.get("max_moves", DEFAULT_POLICY["max_moves"])
+    max_bytes = policy.get("max_gcode_bytes", DEFAULT_POLICY["max_gcode_bytes"])
+    if len(program.moves) > max_moves:
+        problems.append(f"program has {len(program.moves)} moves, over the shop's limit of {max_moves} (max_moves)")
+    size = len(program.gcode_text.encode())
+    if size > max_bytes:
+        problems.append(f"program is {size} bytes, over the shop's limit of {max_bytes} (max_gcode_bytes)")
+    return problems
+
+
 def _failed(*, run_id: str, detail: str, **extra) -> ProblemError:
     return ProblemError(
         status=500, error="TOOLPATHS_ERROR", title="Toolpath generation failed", detail=detail, run_id=run_id, **extra
@@ -62,8 +140,10 @@ def toolpaths_run(
     """Recompute feasibility, gate, generate and verify. Side effects: exactly one ``toolpaths`` artifact:
     ``OK`` with the G-code; ``BLOCKED`` when the actor is not an operator (403), when the verdict is not on
     the allow-list (GREEN, YELLOW) or, with ``approved_sha256``, when the recomputed feasibility hash differs
-    from the approved one (409 ``SAFETY_BLOCKED``); ``ERROR`` when the engine, the generator or the verifier
-    fails (500 ``TOOLPATHS_ERROR``; nothing is released then). Every outcome but OK is raised."""
+    from the approved one (409 ``SAFETY_BLOCKED``), and, without a session, for a YELLOW the shop policy does
+    not release without one (409 ``APPROVAL_REQUIRED``, ``approval_required_reason``); ``ERROR`` when the
+    engine, the generator or the verifier fails (500 ``TOOLPATHS_ERROR``; nothing is released then). Every
+    outcome but OK is raised."""
     job_check_role(kind=RunKind.TOOLPATHS, actor=actor)
     try:
         evaluation = feasibility_evaluate(inputs=inputs)
@@ -80,6 +160,8 @@ def toolpaths_run(
             evaluation, status=RunStatus.BLOCKED, errors=[{"code": "SAFETY_BLOCKED", "message": reason}], **record
         )
         raise _blocked(evaluation, run_id=artifact.run_id, raw_request=raw_request, detail=reason)
+    if not session_id and (reason := approval_required_reason(evaluation)):
+        raise _approval_required(evaluation, reason=reason, record=record)
     if approved_sha256 is not None and evaluation.feasibility_sha256 != approved_sha256:
         reason = "Feasibility changed since approval (inputs or registry differ); the session needs revision."
         artifact = record_evaluation(
@@ -99,7 +181,13 @@ def toolpaths_run(
         program = generate(
             design=result["design"], cut=result["cut"], tool=snapshot["tool"], machine=snapshot["machine"]
         )
-        problems = verify(program.gcode_text, design=result["design"], cut=result["cut"], machine=snapshot["machine"])
+        # The engine refused what its estimate put over the shop's limits; should a program still exceed them,
+        # it is not released (nor verified: that would walk it again).
+        problems = over_limits(program, snapshot.get("policy") or {})
+        if not problems:
+            problems = verify(
+                program.gcode_text, design=result["design"], cut=result["cut"], machine=snapshot["machine"]
+            )
         summary = summarize(program.moves, machine=snapshot["machine"]) if not problems else None
     except Exception as exc:  # a generator bug must become an ERROR artifact, never a half answer
         problems = [f"generator failed: {type(exc).__name__}: {exc}"]

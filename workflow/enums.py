@@ -95,10 +95,6 @@ ACTION_ROLE: dict[str, str] = {
     SessionAction.REVISE: Role.APPROVER,
 }
 
-# Approval policy: GREEN, or YELLOW scoring at least this. Below it a YELLOW verdict has enough warnings that a
-# second person signing it off would be a formality; the session goes back for revision instead.
-APPROVAL_MIN_YELLOW_SCORE = 70.0
-
 # Limits of the free text and the ids a session takes (the API's serializers, the pages' forms, the services).
 NOTE_MAX_LENGTH = 2000
 ID_MAX_LENGTH = 64

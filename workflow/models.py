@@ -17,10 +17,11 @@ from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, can_proceed, transition
 
 from feasibility.enums import RiskLevel
+from feasibility.selectors import shop_policy
 from rmos_site.core.enums import Role
 from rmos_site.core.roles import user_roles
 from workflow.chain import event_link
-from workflow.enums import ACTION_ROLE, APPROVAL_MIN_YELLOW_SCORE, SessionAction, SessionMode, SessionState
+from workflow.enums import ACTION_ROLE, SessionAction, SessionMode, SessionState
 
 S = SessionState
 CONTEXT_KEYS = ("tool_id", "material_id", "machine_id")
@@ -137,20 +138,28 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
             "cut": None,
         }
 
+    def shop_policy(self) -> dict:
+        """The shop policy now (``feasibility.models.ShopPolicy``), read once per loaded session: the approval
+        minimum and the self-approval switch live there, in one place with the toolpaths gate's."""
+        cached = self.__dict__.get("_policy")
+        if cached is None:
+            cached = self.__dict__["_policy"] = shop_policy()
+        return cached
+
     def approval_block_reason(self) -> str | None:
-        """Why the current verdict cannot be approved, or None. The message is the seed's."""
+        """Why the current verdict cannot be approved, or None: GREEN, or YELLOW scoring at least the shop
+        policy's ``approval_min_yellow_score``. Below it a YELLOW verdict has enough warnings that a second
+        person signing it off would be a formality; the session goes back for revision instead."""
         if not _has_feasibility(self):
             return "Approval blocked: no feasibility result yet"
         if self.risk_level == RiskLevel.GREEN:
             return None
-        if self.risk_level == RiskLevel.YELLOW and self.score is not None and self.score >= APPROVAL_MIN_YELLOW_SCORE:
+        minimum = self.shop_policy()["approval_min_yellow_score"]
+        if self.risk_level == RiskLevel.YELLOW and self.score is not None and self.score >= minimum:
             return None
         if self.risk_level == RiskLevel.YELLOW:
             score = "none" if self.score is None else f"{self.score:g}"
-            return (
-                f"Approval blocked: YELLOW with score {score} (below {APPROVAL_MIN_YELLOW_SCORE:g}) "
-                "and overrides disabled"
-            )
+            return f"Approval blocked: YELLOW with score {score} (below {minimum:g}) and overrides disabled"
         # RED, UNKNOWN and anything unexpected: fail closed.
         return f"Approval blocked: {self.risk_level or 'UNKNOWN'} and overrides disabled"
 
@@ -177,7 +186,7 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
         return cached
 
     def forget_shapers(self) -> None:
-        for name in ("_shapers", *SHAPER_ANNOTATIONS):
+        for name in ("_shapers", "_policy", *SHAPER_ANNOTATIONS):
             self.__dict__.pop(name, None)
 
     def refresh_from_db(self, *args, **kwargs):
@@ -190,14 +199,15 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
 
         ``PERMISSION_DENIED`` when the user lacks the action's role (``ACTION_ROLE``); ``FOUR_EYES_REQUIRED``
         when the action is an approver's decision (approve, reject, revise) and the user created the session,
-        set its design or context, or ran its feasibility (unless ``RMOS_ALLOW_SELF_APPROVAL``): the person who
-        shaped the job is not the person who signs it. The only place this rule lives."""
+        set its design or context, or ran its feasibility, unless the shop policy allows self-approval
+        (``allow_self_approval``, read only then): the person who shaped the job is not the person who signs
+        it. The only place this rule lives."""
         if not action_role_ok(action, user):
             return "PERMISSION_DENIED"
-        if action not in SessionAction.FOUR_EYES or settings.RMOS_ALLOW_SELF_APPROVAL:
+        if action not in SessionAction.FOUR_EYES:
             return None
         if user.pk == self.created_by_id or user.get_username() in self.shaped_by():
-            return "FOUR_EYES_REQUIRED"
+            return None if self.shop_policy()["allow_self_approval"] else "FOUR_EYES_REQUIRED"
         return None
 
     def transition_method(self, action: str):

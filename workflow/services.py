@@ -391,10 +391,11 @@ def session_approve(
 ) -> SessionResult:
     """Approve the current verdict: ``feasibility_ready`` -> ``approved``, binding the approval to its hash.
 
-    Needs an approver who did not shape the job (``WorkflowSession.refusal``; unless
-    ``RMOS_ALLOW_SELF_APPROVAL``), and GREEN, or YELLOW with a score of at least 70. ``feasibility_sha256``, when
-    given, must be the hash the approver reviewed. Side effects: one ``approval`` artifact, OK on success (with
-    one ``approve`` event) or BLOCKED on any refusal, which is raised (403, 404 or 409) once it is committed.
+    Needs an approver who did not shape the job (``WorkflowSession.refusal``; unless the shop policy's
+    ``allow_self_approval``), and GREEN, or YELLOW scoring at least the policy's ``approval_min_yellow_score``
+    (``WorkflowSession.approval_block_reason``). ``feasibility_sha256``, when given, must be the hash the
+    approver reviewed. Side effects: one ``approval`` artifact, OK on success (with one ``approve`` event) or
+    BLOCKED on any refusal, which is raised (403, 404 or 409) once it is committed.
     """
     given = session.pk if session is not None else session_id
     note = _clean_text(note, "note", required=False)

@@ -366,8 +366,10 @@ class ToolpathsView(APIView):
             200: ToolpathsResponseSerializer,
             **JOB_ERRORS,
             409: OpenApiResponse(
-                description="SAFETY_BLOCKED: the server's verdict does not allow toolpaths; with a `session_id`, "
-                "also TRANSITION_BLOCKED (the session is not approved)."
+                description="SAFETY_BLOCKED: the server's verdict does not allow toolpaths (a job over the shop's "
+                "limits is refused so, naming the limit, before anything is generated); without a `session_id`, "
+                "APPROVAL_REQUIRED for a YELLOW below the shop policy's approval minimum (or any YELLOW when the "
+                "policy requires a session); with one, also TRANSITION_BLOCKED (the session is not approved)."
             ),
             500: OpenApiResponse(description="TOOLPATHS_ERROR: generation or verification failed; see run_id."),
         },

@@ -6,7 +6,8 @@ Every formula, band and threshold is explained, with its source, in docs/feasibi
 
 The package, by concern: ``tables`` (the numbers), ``common`` (checks and grading), ``registry`` (registry
 entries and fixtures), ``design`` (design and client cut), ``physics``, ``job`` (resolving the cut),
-``checks_setup`` (holding, shape, fixture, feature) and ``checks_cut`` (speeds, chips, feeds, forces). The one
+``checks_setup`` (holding, shape, fixture, feature), ``checks_cut`` (speeds, chips, feeds, forces) and
+``checks_policy`` (the shop policy's bounds on a job's work: program size, minimum stepdown). The one
 geometry of every shape lives in ``feasibility.geometry``, shared with the G-code generator.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from feasibility.engine import checks_setup
 from feasibility.engine.checks_cut import job_checks
+from feasibility.engine.checks_policy import policy_checks
 from feasibility.engine.common import Check, clamp
 from feasibility.engine.design import normalise_design, read_client_cut
 from feasibility.engine.job import resolve_job
@@ -69,11 +71,15 @@ def _block_reason(checks: list[Check], risk: RiskLevel) -> str | None:
     return None
 
 
-def evaluate(request: dict, *, tool: dict | None, material: dict | None, machine: dict | None) -> dict:
+def evaluate(
+    request: dict, *, tool: dict | None, material: dict | None, machine: dict | None, policy: dict | None = None
+) -> dict:
     """Judge one cut. Pure: same arguments, same result; never raises on well-typed input.
 
     ``request`` holds ``tool_id``, ``material_id``, ``machine_id``, ``design``, ``cut`` and optionally
     ``fixture`` (a fixture id of the machine; default its default fixture). ``machine`` carries its fixtures.
+    ``policy`` is the shop policy (``feasibility.selectors.registry_lookup`` reads it); without one, its
+    defaults (``tables.DEFAULT_POLICY``) bound the job's work.
     """
     request = request if isinstance(request, dict) else {}
     checks: list[Check] = []
@@ -117,6 +123,7 @@ def evaluate(request: dict, *, tool: dict | None, material: dict | None, machine
     if None not in (tool_view, material_view, machine_view, design, client_cut):
         job = resolve_job(tool_view, material_view, machine_view, fixture, design, client_cut)
         checks.extend(job_checks(job))
+        checks.extend(policy_checks(job, policy))
 
     checks.sort(key=lambda c: CHECK_ORDER.index(c.code))
     risk = risk_from_statuses([c.status for c in checks])

@@ -38,6 +38,8 @@ CHECK_ORDER: tuple[str, ...] = (
     "FRET_SLOT_DEPTH",
     "DEFLECTION",
     "SPINDLE_POWER",
+    "MIN_STEPDOWN",
+    "PROGRAM_SIZE",
 )
 
 # Dimensions a shape keeps in its normalised form (docs/interfaces.md), in output order.
@@ -202,3 +204,41 @@ VBIT_SHAPES_POOR = frozenset({Shape.RING, Shape.POCKET_CIRCLE, Shape.POCKET_RECT
 VBIT_POOR_SEVERITY = 0.5
 # A saw moves only in its plane: a slot within this many degrees of the plane's direction is along it.
 SAW_PLANE_TOLERANCE_DEG = 0.01
+
+
+# The shop policy (``feasibility.models.ShopPolicy``, one row, edited in the admin): the approval rule and the
+# bounds on the work one job may ask of the server. These are its defaults, used by the migration that creates
+# the row and by the engine when it is called without a policy. A shop's jobs fit them with a wide margin (a
+# 780 x 580 mm pocket 10 mm deep at the registry's own cut on router_a: 1,461 moves, 26 kB); what they stop is
+# a 0.01 mm stepdown asking for megabytes of G-code and days of spindle time (docs/feasibility.md).
+POLICY_KEYS: tuple[str, ...] = (
+    "approval_min_yellow_score",
+    "allow_self_approval",
+    "yellow_requires_session",
+    "max_moves",
+    "max_gcode_bytes",
+    "max_cutting_time_s",
+    "min_stepdown_mm",
+)
+DEFAULT_POLICY: dict[str, float | int | bool] = {
+    "approval_min_yellow_score": 70.0,
+    "allow_self_approval": False,
+    "yellow_requires_session": False,
+    "max_moves": 200_000,
+    "max_gcode_bytes": 8_000_000,
+    "max_cutting_time_s": 8 * 3600.0,
+    "min_stepdown_mm": 0.05,
+}
+# The bounds the admin may set them within (model constraints): the limits protect the server, so they cannot
+# be lifted to values that would stall it again.
+POLICY_BOUNDS: dict[str, tuple[float, float]] = {
+    "approval_min_yellow_score": (0.0, 100.0),
+    "max_moves": (1, 2_000_000),
+    "max_gcode_bytes": (1_000, 64_000_000),
+    "max_cutting_time_s": (1.0, 7 * 24 * 3600.0),
+    "min_stepdown_mm": (0.001, 10.0),
+}
+# The program size estimate (checks_policy): what a program may add to its moves (the header, the spindle
+# start and dwell, the stop and end) and the longest G-code line a move is written as, beyond its numbers.
+PROGRAM_HEADER_BYTES = 4096
+MOVE_WORD_BYTES = 16  # "G3 " and the X/Y/Z/I/J/F letters, their separating spaces and the newline

@@ -28,6 +28,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
         "feasibility.view_tool",
         "feasibility.view_material",
         "feasibility.view_machine",
+        "feasibility.view_shoppolicy",
     ],
     Role.AUDITOR: [
         "rmos_site.view_roleevent",
@@ -37,6 +38,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
         "feasibility.view_tool",
         "feasibility.view_material",
         "feasibility.view_machine",
+        "feasibility.view_shoppolicy",
     ],
     Role.ADMIN: [
         "auth.view_user",
@@ -55,6 +57,9 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
             for model in ("tool", "material", "machine")
             for action in ("view", "add", "change", "delete")
         ),
+        # The shop policy is one row: changed, never added or deleted (feasibility.admin.ShopPolicyAdmin).
+        "feasibility.view_shoppolicy",
+        "feasibility.change_shoppolicy",
     ],
 }
 

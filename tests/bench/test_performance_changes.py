@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from feasibility.models import Machine, Material, Tool
-from feasibility.selectors import MACHINE_KEYS, MATERIAL_KEYS, TOOL_KEYS, registry_get, registry_lookup
+from feasibility.selectors import MACHINE_KEYS, MATERIAL_KEYS, TOOL_KEYS, registry_get, registry_lookup, shop_policy
 from runs import hashing
 from runs.models import RunArtifact
 from runs.services import run_prepare, run_record_many
@@ -108,6 +108,8 @@ def test_registry_lookup_is_what_values_returns(db, tool_id, material_id, machin
         "tool": _orm(Tool, TOOL_KEYS, tool_id=tool_id) if tool_id else None,
         "material": _orm(Material, MATERIAL_KEYS, material_id=material_id) if material_id else None,
         "machine": _orm(Machine, MACHINE_KEYS, machine_id=machine_id) if machine_id else None,
+        # The shop policy, read in the same query, as its own selector reads it.
+        "policy": shop_policy(),
     }
     if expected["machine"] is not None:
         # The machine's fixtures as the registry API reads them.

@@ -93,7 +93,7 @@ def test_preview_any_role_gets_the_drawing_with_etag(request, operator, persona)
     assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
     assert response["ETag"] == f'"{artifact.gcode_sha256}"'
     assert response["ETag"] == f'"{hashlib.sha256(artifact.gcode_text.encode()).hexdigest()}"'
-    assert response["Cache-Control"] == "private, no-cache"
+    assert response["Cache-Control"] == "private, max-age=31536000, immutable"
     assert response["Content-Security-Policy"].startswith("default-src 'none'")
     root = ET.fromstring(response.content)
     assert root.tag == f"{SVG_NS}svg"

@@ -3,8 +3,8 @@
 from feasibility.engine import evaluate as real_evaluate
 
 
-def evaluate(request, *, tool, material, machine):
-    result = real_evaluate(request, tool=tool, material=material, machine=machine)
+def evaluate(request, *, tool, material, machine, policy=None):
+    result = real_evaluate(request, tool=tool, material=material, machine=machine, policy=policy)
     result["risk_level"] = "GREEN"
     result["score"] = 100.0
     if result.get("design"):

@@ -39,7 +39,9 @@ def _design(design: dict | None) -> dict | None:
     }
 
 
-def evaluate(request: dict, *, tool: dict | None, material: dict | None, machine: dict | None) -> dict:
+def evaluate(
+    request: dict, *, tool: dict | None, material: dict | None, machine: dict | None, policy: dict | None = None
+) -> dict:
     material_id = request.get("material_id") or ""
     if material_id == "boom":
         raise RuntimeError("fake engine exploded")

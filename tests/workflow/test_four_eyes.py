@@ -99,8 +99,8 @@ def test_only_the_current_shapers_count(db, operator, shaper):
     assert WorkflowSession.objects.get(pk=session.pk).state == "approved"
 
 
-def test_self_approval_setting_lifts_the_widened_rule_too(db, settings, operator, shaper):
-    settings.RMOS_ALLOW_SELF_APPROVAL = True
+def test_self_approval_setting_lifts_the_widened_rule_too(db, set_policy, operator, shaper):
+    set_policy(allow_self_approval=True)
     session = _judged(operator, design_by=shaper, context_by=shaper, feasibility_by=shaper)
     assert "approve" in session.allowed_actions(shaper)
 

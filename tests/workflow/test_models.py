@@ -5,7 +5,7 @@ from django.db import IntegrityError, connection, transaction
 from django_fsm import TransitionNotAllowed
 
 from tests.workflow.conftest import drive
-from workflow.enums import APPROVAL_MIN_YELLOW_SCORE, SessionState
+from workflow.enums import SessionState
 from workflow.models import NEXT_STEPS, TransitionEvent, WorkflowSession
 
 
@@ -55,16 +55,30 @@ def test_events_are_immutable_in_the_orm_and_in_sql(db, operator):
     ("risk", "score", "blocked"),
     [
         ("GREEN", 41.0, None),
-        ("YELLOW", APPROVAL_MIN_YELLOW_SCORE, None),
+        ("YELLOW", 70.0, None),
         ("YELLOW", 69.9, "Approval blocked: YELLOW with score 69.9 (below 70) and overrides disabled"),
         ("RED", 99.0, "Approval blocked: RED and overrides disabled"),
         ("UNKNOWN", 0.0, "Approval blocked: UNKNOWN and overrides disabled"),
         ("ERROR", 50.0, "Approval blocked: ERROR and overrides disabled"),
     ],
 )
-def test_approval_rule(risk, score, blocked):
+def test_approval_rule(db, risk, score, blocked):
     session = WorkflowSession(feasibility_run_id="run_x", feasibility_sha256="a" * 64, risk_level=risk, score=score)
     assert session.approval_block_reason() == blocked
+
+
+def test_the_approval_minimum_is_the_shop_policys(set_policy):
+    set_policy(approval_min_yellow_score=60.0)
+
+    def reason(score):
+        session = WorkflowSession(feasibility_run_id="run_x", feasibility_sha256="a" * 64, risk_level="YELLOW")
+        session.score = score
+        return session.approval_block_reason()
+
+    assert reason(60.0) is None
+    assert reason(59.9) == "Approval blocked: YELLOW with score 59.9 (below 60) and overrides disabled"
+    set_policy(approval_min_yellow_score=95.0)
+    assert reason(90.0) == "Approval blocked: YELLOW with score 90 (below 95) and overrides disabled"
 
 
 def test_approval_without_feasibility_is_blocked():

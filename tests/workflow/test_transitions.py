@@ -1,5 +1,5 @@
 """Every action from every state a session can rest in, through the API: allowed, wrong state, wrong role,
-and the four-eyes rule (refused by default, allowed with RMOS_ALLOW_SELF_APPROVAL)."""
+and the four-eyes rule (refused by default, allowed when the shop policy allows self-approval)."""
 
 import pytest
 
@@ -143,8 +143,8 @@ def test_self_decision_is_refused_by_four_eyes(db, fake_engine, operator_approve
 
 
 @pytest.mark.parametrize("action", list(APPROVER_ACTIONS))
-def test_self_decision_is_allowed_with_the_setting_on(db, fake_engine, settings, operator_approver, action):
-    settings.RMOS_ALLOW_SELF_APPROVAL = True
+def test_self_decision_is_allowed_with_the_setting_on(db, fake_engine, set_policy, operator_approver, action):
+    set_policy(allow_self_approval=True)
     session = drive("feasibility_ready", creator=operator_approver)
     client = client_for(operator_approver)
     assert action in client.get(f"/api/rmos/workflow/sessions/{session.pk}").json()["allowed_actions"]
@@ -372,3 +372,29 @@ def test_malformed_json_on_an_action_is_400(personas):
     assert (artifact.kind, artifact.status, artifact.session_id) == ("feasibility", "ERROR", str(session.pk))
     assert artifact.request["body"] == {"unparseable_body": "{not json"}
     assert WorkflowSession.objects.get(pk=session.pk).state == "context_ready"
+
+
+def test_the_approval_minimum_follows_the_shop_policy(db, fake_engine, set_policy, operator, approver):
+    """maple is YELLOW 74 in the fake engine: approvable at the default minimum of 70, not at 80."""
+    session = drive("feasibility_ready", creator=operator, material="maple")
+    client = client_for(approver)
+    set_policy(approval_min_yellow_score=80)
+    assert "approve" not in client.get(f"/api/rmos/workflow/sessions/{session.pk}").json()["allowed_actions"]
+    response = client.post(_url(session, "approve"), {"note": "fine"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["error"] == "APPROVAL_BLOCKED"
+    assert "below 80" in response.json()["detail"]
+    set_policy(approval_min_yellow_score=70)
+    response = client.post(_url(session, "approve"), {"note": "fine"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["state"] == "approved"
+
+
+def test_self_approval_is_refused_by_default_and_follows_the_policy(db, fake_engine, set_policy, operator_approver):
+    session = drive("feasibility_ready", creator=operator_approver)
+    client = client_for(operator_approver)
+    response = client.post(_url(session, "approve"), {"note": "mine"}, format="json")
+    assert response.status_code == 403
+    assert response.json()["error"] == "FOUR_EYES_REQUIRED"
+    set_policy(allow_self_approval=True)
+    assert client.post(_url(session, "approve"), {"note": "mine"}, format="json").status_code == 200
