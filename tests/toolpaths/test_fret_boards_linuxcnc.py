@@ -1,7 +1,8 @@
 """LinuxCNC's interpreter reads the programs of allowed fanned and radiused fret boards: its canonical motion
 covers the envelope the engine judged, its slots end where the geometry put them (and where an independent
 reading of FretFind2D puts them), and on a radiused board every cut keeps its level's depth below the top.
-Pure: the engine and the generator on the default shop, no database. Skipped where ``rs274`` is not installed."""
+The engine and the generator on the default shop, without a database, then the same boards through the toolpaths
+API on the real database. Skipped where ``rs274`` is not installed."""
 
 import math
 
@@ -113,3 +114,18 @@ def test_compound_radius_board_is_read_by_linuxcnc_with_every_cut_its_levels_dep
 def test_fanned_compound_board_is_read_by_linuxcnc_where_it_was_judged():
     result, reading = released({**MULTISCALE, "radius": 254, "radius_end": 406.4})
     assert judged_bounds(result) == pytest.approx(reading.bounds(), abs=1e-4)
+
+
+# --- through the API: the released program, its summary and its artifact ------------------------------------------
+
+
+@pytest.mark.parametrize("design", [MULTISCALE, COMPOUND, {**MULTISCALE, "radius": 305}])
+def test_toolpaths_api_releases_fanned_and_radiused_boards(operator_client, design):
+    body = {"tool_id": FRET_MILL, "material_id": "ebony", "machine_id": "router_a", "design": design}
+    response = operator_client.post("/api/rmos/toolpaths", body, format="json")
+    assert response.status_code == 200, response.json()
+    answer = response.json()
+    judged = answer["authoritative_feasibility"]["cut"]["bounds_mm"]
+    reading = read_program(answer["gcode_text"], tools=[Tool(1, TOOLS[FRET_MILL]["diameter_mm"])])
+    box = tuple(judged[key] for key in ("x_min", "x_max", "y_min", "y_max", "z_min", "z_max"))
+    assert box == pytest.approx(reading.bounds(), abs=1e-4)
