@@ -294,3 +294,17 @@ def test_multiscale_compound_board_is_answered_by_the_api(operator_client):
     body = response.json()
     assert body["safety"]["risk_level"] in ("GREEN", "YELLOW"), body["safety"]["block_reason"]
     assert body["design"]["radius_end"] == 406.4
+
+
+def test_the_drawing_outlines_a_fanned_radiused_board_by_its_edges():
+    from rmos_site.pages.drawing import part_outline
+
+    outline = part_outline(judge({**MULTISCALE, "radius": 254, "radius_end": 406.4})["design"])
+    board = Board(685.8, 647.7, 22, 43, 56, perpendicular=8)
+    (treble_nut, bass_nut), (treble_last, bass_last) = board.fret(0), board.fret(22)
+    (polygon,) = outline["polygons"]
+    expected = (treble_nut, treble_last, bass_last, bass_nut)
+    assert [c for point in polygon for c in point] == pytest.approx([c for p in expected for c in p], abs=0.01)
+    assert outline["notes"] == ["scales 685.8/647.7 mm · 22 frets", "radius 254 to 406.4 mm"]
+    # A design that is not a board at all draws nothing rather than failing.
+    assert part_outline({"shape": "fret_slots", "nut_width": 43})["polygons"] == []
