@@ -308,3 +308,11 @@ def test_the_drawing_outlines_a_fanned_radiused_board_by_its_edges():
     assert outline["notes"] == ["scales 685.8/647.7 mm · 22 frets", "radius 254 to 406.4 mm"]
     # A design that is not a board at all draws nothing rather than failing.
     assert part_outline({"shape": "fret_slots", "nut_width": 43})["polygons"] == []
+
+
+def test_lists_name_a_fanned_radiused_board_by_its_scales():
+    from rmos_site.pages.present import design_summary
+
+    summary = design_summary(judge({**MULTISCALE, "radius": 254})["design"])
+    assert summary == "fret slots · 685.8 mm bass · 647.7 mm treble · 22 frets · radius 254 mm · 3 mm deep"
+    assert design_summary(judge(STANDARD)["design"]) == "fret slots · 648 mm · 22 frets · 3 mm deep"
