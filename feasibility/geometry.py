@@ -87,6 +87,129 @@ def fret_position(scale_length: float, fret: int) -> float:
     return scale_length - scale_length / 2 ** (fret / 12)
 
 
+# A radiused board's top is followed by straight segments whose chord lies at most this far from the arc.
+RADIUS_CHORD_TOLERANCE_MM = 0.01
+
+
+def fret_fraction(fret: float) -> float:
+    """Where fret n (fractional allowed) sits along a string, as a share of its scale: 1 - 2^(-n/12)."""
+    return 1.0 - 2.0 ** (-fret / 12.0)
+
+
+@dataclass(frozen=True)
+class FretBoard:
+    """A fret board's edges in part coordinates (docs/feasibility.md, "Fret boards").
+
+    FretFind2D's method with the board edges as the outer strings: each edge is a straight line as long as its
+    scale (``scale_bass`` on +Y, ``scale_treble`` on -Y); the board is ``nut_width`` wide at the nut and
+    ``board_width`` wide at the last fret; the point of each edge at the perpendicular fret lies on one line
+    square to the centreline; X0 is where the nut crosses the centreline. ``nut_width`` None: the single-scale
+    board of constant ``board_width`` (the blank), every slot square to the centreline.
+    """
+
+    scale_bass: float
+    scale_treble: float
+    frets: int
+    board_width: float
+    nut_width: float | None = None
+    perpendicular_fret: float = 0.0
+    radius: float | None = None
+    radius_end: float | None = None
+
+    @classmethod
+    def of(cls, design: dict) -> FretBoard:
+        def opt(key: str) -> float | None:
+            value = design.get(key)
+            return float(value) if value is not None else None
+
+        if design.get("scale_length_bass") is not None:
+            bass, treble = float(design["scale_length_bass"]), float(design["scale_length_treble"])
+        else:
+            bass = treble = float(design["scale_length"])
+        radius = opt("radius")
+        return cls(
+            scale_bass=bass,
+            scale_treble=treble,
+            frets=int(design["frets"]),
+            board_width=float(design["board_width"]),
+            nut_width=opt("nut_width"),
+            perpendicular_fret=float(design.get("perpendicular_fret") or 0.0),
+            radius=radius,
+            radius_end=opt("radius_end") if radius is not None else None,
+        )
+
+    def half_width(self, fraction: float) -> float:
+        """Half the board's width where the edges are ``fraction`` of their scale from the nut."""
+        if self.nut_width is None:
+            return self.board_width / 2.0
+        last = fret_fraction(self.frets)
+        return self.nut_width / 2.0 + (self.board_width - self.nut_width) / 2.0 * fraction / last
+
+    def _run(self, scale: float) -> float:
+        """The X run of an edge ``scale`` long over its whole length (the edge also runs sideways by the taper)."""
+        if self.nut_width is None:
+            return scale
+        spread = (self.board_width - self.nut_width) / 2.0 / fret_fraction(self.frets)
+        return math.sqrt(max(scale**2 - spread**2, 0.0))
+
+    def edge_point(self, fret: float, bass: bool) -> tuple[float, float]:
+        """The fret's point on the bass (+Y) or treble (-Y) edge, relative to the datum."""
+        run_bass, run_treble = self._run(self.scale_bass), self._run(self.scale_treble)
+        perpendicular = fret_fraction(self.perpendicular_fret)
+        # The nut's ends, so that both edges reach the perpendicular fret at the same X and the nut's midpoint
+        # is on X0.
+        shift = perpendicular * (run_bass - run_treble) / 2.0
+        fraction = fret_fraction(fret)
+        if bass:
+            return -shift + fraction * run_bass, self.half_width(fraction)
+        return shift + fraction * run_treble, -self.half_width(fraction)
+
+    def slot(self, fret: int) -> tuple[tuple[float, float], tuple[float, float]]:
+        """(bass end, treble end) of a fret's slot on the board edges, relative to the datum."""
+        return self.edge_point(fret, True), self.edge_point(fret, False)
+
+    def radius_at(self, x: float) -> float | None:
+        """The board's radius at X: ``radius`` at the nut, ``radius_end`` at the last fret (on the centreline),
+        linear in between and beyond (a conical compound radius)."""
+        if self.radius is None or self.radius_end is None:
+            return self.radius
+        last_x = (self.edge_point(self.frets, True)[0] + self.edge_point(self.frets, False)[0]) / 2.0
+        return self.radius + (self.radius_end - self.radius) * x / last_x
+
+    def surface(self, x: float, y: float) -> float:
+        """The board top's Z at (x, y) relative to the crown (Z0 on the centreline): -(R - sqrt(R^2 - y^2))."""
+        radius = self.radius_at(x)
+        if radius is None:
+            return 0.0
+        return -(radius - math.sqrt(max(radius**2 - y**2, 0.0)))
+
+    def slot_surface(self, fret: int) -> list[tuple[float, float, float]]:
+        """Points (x, y, surface Z) along a fret's slot from its bass end to its treble end, close enough that
+        the straight segments between them lie within RADIUS_CHORD_TOLERANCE_MM of the curved top."""
+        (bx, by), (tx, ty) = self.slot(fret)
+        if self.radius is None:
+            return [(bx, by, 0.0), (tx, ty, 0.0)]
+        smallest = min(r for r in (self.radius_at(bx), self.radius_at(tx)) if r is not None)
+        step = math.sqrt(8.0 * smallest * RADIUS_CHORD_TOLERANCE_MM)
+        count = max(1, math.ceil(math.hypot(tx - bx, ty - by) / step))
+        points = []
+        for k in range(count + 1):
+            px, py = bx + (tx - bx) * k / count, by + (ty - by) * k / count
+            points.append((px, py, self.surface(px, py)))
+        return points
+
+    def lowest_surface(self) -> float:
+        """The lowest top (on the grid, towards the crown) any slot crosses; 0 on a flat board."""
+        if self.radius is None:
+            return 0.0
+        return min(no_deeper(z) for fret in range(1, self.frets + 1) for _, _, z in self.slot_surface(fret))
+
+    def slot_angle(self, fret: int) -> float:
+        """How far a fret's slot turns from square to the centreline, in degrees (positive: bass end towards +X)."""
+        (bx, by), (tx, ty) = self.slot(fret)
+        return math.degrees(math.atan2(bx - tx, by - ty))
+
+
 def reach_along_cut(tool: ToolShape, width: float, depth: float) -> float:
     """How far the cut at the surface extends beyond the tool's controlled point along its direction of travel:
     the half-chord for a blade, the radius of the cut for a bit."""
@@ -154,12 +277,19 @@ class Plan:
     radii: tuple[float, float] = (0.0, 0.0)
     half: tuple[float, float] = (0.0, 0.0)
     lines: tuple[tuple[tuple[float, float], tuple[float, float]], ...] = ()
+    # Radiused fret boards: each slot (in the order of ``lines``) as points (x, y, surface Z) from its start to
+    # its end, the surface on the output grid towards the crown; a level ``z`` deep is cut at surface + z.
+    paths: tuple[tuple[tuple[float, float, float], ...], ...] = ()
 
     def corners(self) -> list[tuple[float, float]]:
         """The raster's perimeter, counter-clockwise from the lower left."""
         (cx, cy), (hx, hy) = self.centre, self.half
         x0, x1, y0, y1 = quantise(cx - hx), quantise(cx + hx), quantise(cy - hy), quantise(cy + hy)
         return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+
+    def lowest_surface(self) -> float:
+        """The lowest surface Z the path follows (0: every level is cut at a constant Z below the stock top)."""
+        return min((z for path in self.paths for _, _, z in path), default=0.0)
 
     def bounds(self) -> tuple[float, float, float, float]:
         """(x_min, x_max, y_min, y_max) of the path, exactly as the generator writes it."""
@@ -214,14 +344,44 @@ def plan(design: dict, tool: ToolShape) -> Plan:
         start = (quantise(x + start_at * ux), quantise(y + start_at * uy))
         end = (quantise(x + end_at * ux), quantise(y + end_at * uy))
         return Plan("lines", lines=((start, end),))
-    # Fret slots run across the board (along Y), each through both edges by the lead-in.
-    scale = float(design["scale_length"])
-    half = float(design["board_width"]) / 2.0 + lead_in(tool, width, depth)
-    lines = []
-    for fret in range(1, int(design["frets"]) + 1):
-        fret_x = quantise(x + fret_position(scale, fret))
-        lines.append(((fret_x, quantise(y - half)), (fret_x, quantise(y + half))))
-    return Plan("lines", lines=tuple(lines))
+    # Fret slots run across the board, each through both edges by the lead-in.
+    lead = lead_in(tool, width, depth)
+    if is_plain_fret_board(design):
+        scale = float(design["scale_length"])
+        half = float(design["board_width"]) / 2.0 + lead
+        lines = []
+        for fret in range(1, int(design["frets"]) + 1):
+            fret_x = quantise(x + fret_position(scale, fret))
+            lines.append(((fret_x, quantise(y - half)), (fret_x, quantise(y + half))))
+        return Plan("lines", lines=tuple(lines))
+    board = FretBoard.of(design)
+    lines, paths = [], []
+    for fret in range(1, board.frets + 1):
+        # From the treble end (-Y) to the bass end (+Y), as the square slots run.
+        points = board.slot_surface(fret)[::-1]
+        (sx, sy, sz), (ex, ey, ez) = points[0], points[-1]
+        length = math.hypot(ex - sx, ey - sy)
+        ux, uy = (ex - sx) / length, (ey - sy) / length
+        # Beyond the edges the tool stays at the edge's height: it is in the air there.
+        start = (quantise(x + sx - lead * ux), quantise(y + sy - lead * uy), no_deeper(sz))
+        end = (quantise(x + ex + lead * ux), quantise(y + ey + lead * uy), no_deeper(ez))
+        lines.append((start[:2], end[:2]))
+        inner = tuple((quantise(x + px), quantise(y + py), no_deeper(pz)) for px, py, pz in points)
+        paths.append((start, *inner, end))
+    return Plan("lines", lines=tuple(lines), paths=tuple(paths) if board.radius is not None else ())
+
+
+def surface_drop(design: dict) -> float:
+    """How far below Z0 (the crown) the top lies where a slot is cut deepest: 0 but on a radiused fret board.
+    The same for every tool: beyond the board's edges a slot stays at the edge's height."""
+    if design.get("shape") != "fret_slots" or design.get("radius") is None:
+        return 0.0
+    return -FretBoard.of(design).lowest_surface()
+
+
+def is_plain_fret_board(design: dict) -> bool:
+    """A single-scale board of constant width, flat: slots square to the centreline across ``board_width``."""
+    return all(design.get(key) is None for key in ("scale_length_bass", "nut_width", "radius"))
 
 
 def spaced(start: float, stop: float, max_step: float) -> list[float]:

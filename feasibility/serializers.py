@@ -131,11 +131,48 @@ class SlotDesign(_DesignBase):
     angle = StrictFloatField(min_value=-360, max_value=360, required=False)
 
 
+def _scale(**kwargs) -> serializers.FloatField:
+    return StrictFloatField(min_value=100, max_value=2000, required=False, **kwargs)
+
+
 class FretSlotsDesign(_DesignBase):
+    """One scale (``scale_length``) or a multiscale board (the bass and treble pair); docs/feasibility.md,
+    "Fret boards"."""
+
     scale_length = _length(required=False)
+    scale_length_bass = _scale(help_text="Multiscale: the bass edge's scale (mm), with scale_length_treble.")
+    scale_length_treble = _scale(help_text="Multiscale: the treble edge's scale (mm), with scale_length_bass.")
+    perpendicular_fret = StrictFloatField(
+        min_value=0, max_value=36, required=False, help_text="Multiscale: the fret square to the centreline (0: nut)."
+    )
     frets = StrictIntegerField(min_value=0, max_value=36, required=False)
     board_width = _length(required=False)
+    nut_width = StrictFloatField(
+        min_value=10, max_value=500, required=False, help_text="The board's width at the nut: a tapered board."
+    )
+    radius = StrictFloatField(
+        min_value=50, max_value=10_000, required=False, help_text="Fingerboard radius (mm); Z0 on the crown."
+    )
+    radius_end = StrictFloatField(
+        min_value=50, max_value=10_000, required=False, help_text="Compound radius at the last fret (mm)."
+    )
     depth = _length(required=False)
+
+    def validate(self, attrs):
+        pair = [key for key in ("scale_length_bass", "scale_length_treble") if attrs.get(key) is not None]
+        if pair and attrs.get("scale_length") is not None:
+            message = "Give either scale_length (one scale) or scale_length_bass and scale_length_treble, not both."
+            raise serializers.ValidationError({"scale_length": [message]})
+        if len(pair) == 1:
+            other = "scale_length_treble" if pair == ["scale_length_bass"] else "scale_length_bass"
+            raise serializers.ValidationError({other: [f"A multiscale board needs {other} with {pair[0]}."]})
+        if not pair and attrs.get("perpendicular_fret") is not None:
+            message = "perpendicular_fret applies to a multiscale board (scale_length_bass, scale_length_treble)."
+            raise serializers.ValidationError({"perpendicular_fret": [message]})
+        if attrs.get("radius_end") is not None and attrs.get("radius") is None:
+            message = "radius_end (the radius at the last fret) needs radius (the radius at the nut)."
+            raise serializers.ValidationError({"radius_end": [message]})
+        return attrs
 
 
 class PocketCircleDesign(_DesignBase):

@@ -52,7 +52,10 @@ MoveKind = Literal["rapid", "feed", "arc_cw", "arc_ccw"]
 DESIGN_KEYS = {
     "ring": ("od", "inner_d", "width", "depth"),
     "slot": ("length", "depth", "angle"),
-    "fret_slots": ("scale_length", "frets", "board_width", "depth"),
+    "fret_slots": (
+        *("scale_length", "scale_length_bass", "scale_length_treble", "perpendicular_fret", "frets"),
+        *("board_width", "nut_width", "radius", "radius_end", "depth"),
+    ),
     "pocket_circle": ("d", "depth"),
     "pocket_rect": ("w", "h", "depth"),
 }
@@ -168,6 +171,8 @@ def generate(*, design: dict, cut: dict, tool: dict, machine: dict) -> Program:
                     f"the blade's kerf is {format_number(2 * chord)} mm long at this depth, longer than the slot"
                 )
         _passes(path, plan.lines[0], levels)
+    elif plan.paths:
+        _radiused_fret_slots(path, plan, levels)
     else:
         _fret_slots(path, plan, levels)
 
@@ -343,6 +348,26 @@ def _fret_slots(path: _Path, plan: geometry.Plan, levels: list[float]) -> None:
             forward = not forward
 
 
+def _radiused_fret_slots(path: _Path, plan: geometry.Plan, levels: list[float]) -> None:
+    """Slots on a radiused board: each level walks the slot's points at the board's top plus the level, so the
+    slot bottom keeps its depth below the curved top; levels alternate direction like straight slots."""
+    forward = True
+    for points in plan.paths:
+        walk = points if forward else points[::-1]
+        x, y, top = walk[0]
+        path.enter(x, y, top + levels[0])
+        for index, level in enumerate(levels):
+            ordered = walk if index % 2 == 0 else walk[::-1]
+            path.plunge(ordered[0][2] + level)
+            for x, y, top in ordered[1:]:
+                z = quantise(top + level)
+                path.moves.append(Move(FEED, x=x, y=y, z=z, feed=path.feed))
+                path.x, path.y, path.z = x, y, z
+        path.retract()
+        if len(levels) % 2:
+            forward = not forward
+
+
 def _emit(moves: tuple[Move, ...]) -> list[str]:
     fmt = format_number
     lines = []
@@ -390,7 +415,7 @@ def _header(
 ) -> list[str]:
     fmt = format_number
     shape = design["shape"]
-    dims = " ".join(f"{key}={fmt(float(design[key]))}" for key in DESIGN_KEYS[shape])
+    dims = " ".join(f"{key}={fmt(float(design[key]))}" for key in DESIGN_KEYS[shape] if key in design)
     blade = f"D{fmt(float(tool['diameter_mm']))}"
     if tool["kind"] == "saw":
         blade += f" kerf {fmt(width)}"

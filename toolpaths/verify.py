@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from feasibility import geometry
 from feasibility.enums import WorkOffset
 from toolpaths.gcode import MIN_ARC_RADIUS_MM, arc_extent, format_number, work_fixture
 
@@ -110,7 +111,8 @@ def _limits(design: dict, cut: dict, machine: dict) -> _Limits | None:
         # Nor below the stock's underside: that is the fixture.
         z=(max(axis("z", 2)[0], -stock), axis("z", 2)[1]),
         # The shallower of the two, so neither the design nor the judged cut is exceeded.
-        deepest=-min(float(design["depth"]), float(cut["depth_mm"])),
+        # On a radiused fret board, the slot's depth below the top where the top lies lowest.
+        deepest=-min(float(design["depth"]), float(cut["depth_mm"])) - geometry.surface_drop(design),
         safe_z=float(cut["safe_z_mm"]),
         max_feed_xy=float(machine["max_feed_xy_mm_min"]),
         max_feed_z=float(machine["max_feed_z_mm_min"]),

@@ -90,7 +90,15 @@ def check_tool_holding(tool: Tool, machine: Machine) -> Check:
 def _direction(design: dict) -> tuple[str, float | None]:
     """(text, angle in degrees) of the direction a cut travels."""
     if design["shape"] == Shape.FRET_SLOTS:
-        return "along Y", 90.0
+        if geometry.is_plain_fret_board(design):
+            return "along Y", 90.0
+        board = geometry.FretBoard.of(design)
+        fret = max(range(1, board.frets + 1), key=lambda n: abs(board.slot_angle(n)))
+        turn = board.slot_angle(fret)
+        if abs(turn) <= SAW_PLANE_TOLERANCE_DEG:
+            return "along Y", 90.0
+        # slot_angle is measured from +Y towards +X; the direction's angle from +X is 90 less that turn.
+        return f"{fmt(abs(turn))} deg off Y (fret {fret}, a fanned slot)", (90.0 - turn) % 180.0
     angle = float(design["angle"]) % 180.0
     return f"{fmt(float(design['angle']))} deg", angle
 
@@ -111,6 +119,8 @@ def check_saw_plane(tool: Tool, machine: Machine, design: dict) -> Check | None:
         if design["shape"] == Shape.SLOT:
             allowed = "0 or 180" if plane == "XZ" else "90 or 270"
             suggestions = (f"angle {allowed} (along the {plane} plane)", "a router bit for a slot at this angle")
+        elif angle != 90.0:
+            suggestions = ("a fret-slotting end mill: fanned slots are not square to the centreline",)
         else:
             suggestions = ("a machine whose blade turns in the YZ plane",)
         return Check("SAW_PLANE", CheckStatus.FAIL, message, text, plane, 1.0, None, suggestions)
@@ -137,10 +147,18 @@ def check_tool_reach(tool: Tool, design: dict) -> Check:
 
 
 def check_stock(design: dict) -> Check:
-    depth, stock = design["depth"], design["stock_thickness"]
+    # On a radiused fret board the stock is thickest at the crown and the deepest cut is the slot's depth below
+    # the top where it lies lowest.
+    drop = geometry.surface_drop(design)
+    depth, stock = design["depth"] + drop, design["stock_thickness"]
     warn_at = STOCK_FLOOR_WARN_SHARE * stock
     status, severity = grade_max(depth, warn_at, stock)
     message = f"depth {fmt(depth)} mm in {fmt(stock)} mm stock"
+    if drop:
+        message = (
+            f"depth {fmt(design['depth'])} mm below a top that falls {fmt(drop)} mm from the crown: "
+            f"{fmt(depth)} mm below the crown of {fmt(stock)} mm stock"
+        )
     if status == CheckStatus.FAIL:
         message += ": the cut goes through the stock"
     elif status == CheckStatus.WARN:
@@ -352,4 +370,6 @@ def check_fret_slot_depth(design: dict) -> Check | None:
             "FRET_SLOT_DEPTH", CheckStatus.FAIL, message, depth, FRET_SLOT_MIN_DEPTH_MM, 1.0, "mm", (suggestion,)
         )
     message = f"fret slots {fmt(depth)} mm deep take a standard tang (at least {fmt(FRET_SLOT_MIN_DEPTH_MM)} mm)"
+    if design.get("radius") is not None:
+        message += "; the slot bottom follows the radiused top, this deep below it at every point"
     return Check("FRET_SLOT_DEPTH", CheckStatus.PASS, message, depth, FRET_SLOT_MIN_DEPTH_MM, unit="mm")

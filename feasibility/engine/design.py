@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from feasibility import geometry
 from feasibility.engine.common import Check, fmt, id_text, num
 from feasibility.engine.tables import (
     CUT_BOUNDS,
     CUT_KEYS,
     DESIGN_DEFAULTS,
+    FRET_BOARD_MIN_WIDTH_MM,
+    FRET_FAN_MAX_RATIO,
+    FRET_MULTISCALE_KEYS,
+    FRET_OPTIONAL_KEYS,
+    FRET_PERPENDICULAR_DEFAULT,
+    FRET_RADIUS_MIN_MM,
+    FRET_SCALE_RANGE_MM,
+    FRET_SLOT_MAX_ANGLE_DEG,
+    FRET_TAPER_DEFAULTS,
     MAX_DIMENSION_MM,
     MAX_FRETS,
     MIN_DIMENSION_MM,
@@ -50,6 +60,8 @@ def normalise_design(raw: object) -> DesignResult:
     values: dict[str, float] = {}
     wanted = (*SHAPE_DIMENSIONS[shape], "x", "y", "stock_thickness")
     defaults = {**ORIGIN_DEFAULTS, **DESIGN_DEFAULTS[shape]}
+    if shape == Shape.FRET_SLOTS:
+        wanted, defaults = _fret_board_keys(raw, defaults, invalid)
     for key in wanted:
         if key in ("inner_d", "width") and shape == Shape.RING:
             continue  # the ring's width is resolved below from whichever of the two is given
@@ -72,12 +84,17 @@ def normalise_design(raw: object) -> DesignResult:
     for key, value in values.items():
         if abs(value) > MAX_DIMENSION_MM and key != "angle":
             invalid.append(f"{key} {fmt(value)} mm is beyond {fmt(MAX_DIMENSION_MM)} mm")
+        elif key == "perpendicular_fret":
+            continue  # 0 is the nut; checked against the fret count below
         elif key not in SIGNED_KEYS and value < MIN_DIMENSION_MM:
             invalid.append(f"{key} must be at least {fmt(MIN_DIMENSION_MM)} mm (got {fmt(value)})")
     if "frets" in values:
         frets = values["frets"]
         if frets != int(frets) or not 1 <= frets <= MAX_FRETS:
             invalid.append(f"frets must be a whole number from 1 to {MAX_FRETS} (got {fmt(frets)})")
+
+    if shape == Shape.FRET_SLOTS and not (missing or unreadable or invalid):
+        invalid.extend(_fret_board_problems(values))
 
     if missing or unreadable:
         parts = []
@@ -110,6 +127,74 @@ def normalise_design(raw: object) -> DesignResult:
         notes.append(f"ignored keys: {', '.join(ignored)}")
     check = Check(code, CheckStatus.PASS, "; ".join(notes), shape.value)
     return DesignResult(design, check, tuple(key for key in wanted if key in defaults_used))
+
+
+def _given(raw: dict, key: str) -> bool:
+    return key in raw and raw[key] is not None
+
+
+def _fret_board_keys(raw: dict, defaults: dict, invalid: list[str]) -> tuple[tuple[str, ...], dict]:
+    """The dimensions a fret board keeps: a plain board keeps exactly the four of SHAPE_DIMENSIONS (so its
+    design, verdict and hashes are what they always were); a multiscale board its two scales and perpendicular
+    fret instead of scale_length; the taper and radius when given (docs/feasibility.md, "Fret boards")."""
+    multiscale = any(_given(raw, key) for key in FRET_MULTISCALE_KEYS[:2])
+    if multiscale and _given(raw, "scale_length"):
+        invalid.append("give either scale_length (one scale) or scale_length_bass and scale_length_treble, not both")
+    if not multiscale and _given(raw, "perpendicular_fret"):
+        invalid.append("perpendicular_fret applies to a multiscale board (scale_length_bass, scale_length_treble)")
+    if _given(raw, "radius_end") and not _given(raw, "radius"):
+        invalid.append("radius_end (the radius at the last fret) needs radius (the radius at the nut)")
+    scales = FRET_MULTISCALE_KEYS if multiscale else ("scale_length",)
+    tapered = multiscale or _given(raw, "nut_width")
+    optional = tuple(key for key in FRET_OPTIONAL_KEYS if _given(raw, key))
+    if multiscale and "nut_width" not in optional:
+        optional = ("nut_width", *optional)
+    wanted = (*scales, "frets", "board_width", "depth", *optional, "x", "y", "stock_thickness")
+    if tapered:
+        defaults = {**defaults, **FRET_TAPER_DEFAULTS}
+    if multiscale:
+        defaults = {**defaults, "perpendicular_fret": FRET_PERPENDICULAR_DEFAULT}
+    return wanted, defaults
+
+
+def _fret_board_problems(values: dict[str, float]) -> list[str]:
+    """What makes a fret board no fret board at all: absurd scales or fan, a perpendicular fret off the board,
+    a radius smaller than the board, slots turned further than FRET_SLOT_MAX_ANGLE_DEG."""
+    problems = []
+    low, high = FRET_SCALE_RANGE_MM
+    scales = [key for key in ("scale_length", "scale_length_bass", "scale_length_treble") if key in values]
+    for key in scales:
+        if not low <= values[key] <= high:
+            problems.append(f"{key} must be from {fmt(low)} to {fmt(high)} mm (got {fmt(values[key])})")
+    if "scale_length_bass" in values:
+        longer = max(values["scale_length_bass"], values["scale_length_treble"])
+        shorter = min(values["scale_length_bass"], values["scale_length_treble"])
+        if longer > FRET_FAN_MAX_RATIO * shorter:
+            problems.append(f"the longer scale is more than {fmt(FRET_FAN_MAX_RATIO)} times the shorter")
+        perpendicular = values["perpendicular_fret"]
+        if not 0 <= perpendicular <= values["frets"]:
+            problems.append(f"perpendicular_fret must be from 0 (the nut) to frets {fmt(values['frets'])}")
+    for key in ("nut_width", "board_width"):
+        if key in values and "nut_width" in values and values[key] < FRET_BOARD_MIN_WIDTH_MM:
+            problems.append(f"{key} must be at least {fmt(FRET_BOARD_MIN_WIDTH_MM)} mm (got {fmt(values[key])})")
+    for key in ("radius", "radius_end"):
+        if key in values and values[key] < FRET_RADIUS_MIN_MM:
+            problems.append(f"{key} must be at least {fmt(FRET_RADIUS_MIN_MM)} mm (got {fmt(values[key])})")
+    if problems:
+        return problems
+    board = geometry.FretBoard.of({**values, "frets": int(values["frets"])})
+    half = max(board.half_width(geometry.fret_fraction(fret)) for fret in (0, board.frets))
+    spread = abs(board.half_width(1.0) - board.half_width(0.0))
+    if spread >= min(board.scale_bass, board.scale_treble):
+        problems.append("the board widens more than its length: nut_width and board_width cannot both be right")
+        return problems
+    for key in ("radius", "radius_end"):
+        if key in values and values[key] <= half:
+            problems.append(f"{key} {fmt(values[key])} mm is smaller than half the board's width ({fmt(half)} mm)")
+    angle = max(abs(board.slot_angle(fret)) for fret in range(1, board.frets + 1))
+    if angle > FRET_SLOT_MAX_ANGLE_DEG:
+        problems.append(f"slots turn up to {fmt(angle)} deg from square (at most {fmt(FRET_SLOT_MAX_ANGLE_DEG)})")
+    return problems
 
 
 def _resolve_ring_width(

@@ -54,9 +54,12 @@ def safe_z(fixture: Fixture | None, stock_thickness: float) -> float:
 def path_bounds(tool: Tool, design: dict, fixture: Fixture | None) -> tuple[float, float, float, float, float, float]:
     """(x_min, x_max, y_min, y_max, z_min, z_max) of the tool's controlled point in part coordinates: the XY
     extremes of the path the generator emits (``geometry.plan``), from the deepest level up to the clearance plane."""
-    x_min, x_max, y_min, y_max = geometry.plan(design, tool.shape).bounds()
+    plan = geometry.plan(design, tool.shape)
+    x_min, x_max, y_min, y_max = plan.bounds()
     top = safe_z(fixture, design["stock_thickness"])
-    return x_min, x_max, y_min, y_max, geometry.deepest_level(design["depth"]), top
+    # On a radiused board the deepest level follows the top down to its lowest point.
+    bottom = geometry.quantise(geometry.deepest_level(design["depth"]) + plan.lowest_surface())
+    return x_min, x_max, y_min, y_max, bottom, top
 
 
 @dataclass(frozen=True)

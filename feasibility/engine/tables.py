@@ -51,6 +51,23 @@ SHAPE_DIMENSIONS: dict[Shape, tuple[str, ...]] = {
     Shape.POCKET_RECT: ("w", "h", "depth"),
 }
 
+# Fret boards: the optional dimensions of a tapered, multiscale (fanned) or radiused board (docs/feasibility.md,
+# "Fret boards"). A multiscale board gives the bass and treble scales instead of scale_length.
+FRET_MULTISCALE_KEYS: tuple[str, ...] = ("scale_length_bass", "scale_length_treble", "perpendicular_fret")
+FRET_OPTIONAL_KEYS: tuple[str, ...] = ("nut_width", "radius", "radius_end")
+# A tapered or multiscale board with an omitted width: an electric guitar's 43 mm (1 11/16 in) nut and 56 mm at
+# the last fret; the perpendicular fret of many fanned 7- and 8-string designs.
+FRET_TAPER_DEFAULTS: dict[str, float] = {"nut_width": 43.0, "board_width": 56.0}
+FRET_PERPENDICULAR_DEFAULT = 7.0
+# What a fret board can be: scales from a sopranino ukulele to a long-scale bass and then some, a fan whose
+# longer scale is at most 1.5 times the shorter, slots no more than 45 degrees off square, a board at least
+# 10 mm wide, and a radius no smaller than 50 mm (the tightest boards are about 7.25 in, 184 mm).
+FRET_SCALE_RANGE_MM = (100.0, 2000.0)
+FRET_FAN_MAX_RATIO = 1.5
+FRET_SLOT_MAX_ANGLE_DEG = 45.0
+FRET_BOARD_MIN_WIDTH_MM = 10.0
+FRET_RADIUS_MIN_MM = 50.0
+
 # Documented defaults for omitted dimensions. Where none is sensible (a pocket's size and depth, a slot's
 # length, a scale length, a ring's outside diameter) the dimension is required. Stock defaults are thin on
 # purpose: an unstated stock makes a deep cut fail rather than pass.

@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from django.utils.safestring import mark_safe
 
+from feasibility import geometry
 from rmos_site.pages import units
 from toolpaths.gcode import ARC_CCW, ARC_CW, RAPID, generate
 from toolpaths.parse import GcodeParseError, moves_from_gcode
@@ -136,6 +137,22 @@ def part_outline(design: dict) -> dict:
         length = _num(design, "length")
         lines.append(((x, y), (x + length * math.cos(angle), y + length * math.sin(angle))))
         notes.append(f"{units.number(length)} mm long")
+    elif shape == "fret_slots" and not geometry.is_plain_fret_board(design) and _board(design) is not None:
+        # A tapered, fanned or radiused board: its edges from the nut to the last fret, where the slots meet them.
+        board = _board(design)
+        nut, last = board.slot(0), board.slot(board.frets)
+        corners = (nut[1], last[1], last[0], nut[0])  # treble nut, treble last fret, bass last fret, bass nut
+        polygons.append(tuple((x + px, y + py) for px, py in corners))
+        if board.scale_bass != board.scale_treble:
+            scales = f"scales {units.number(board.scale_bass)}/{units.number(board.scale_treble)} mm"
+        else:
+            scales = f"scale {units.number(board.scale_bass)} mm"
+        notes.append(f"{scales} · {board.frets} frets")
+        if board.radius is not None:
+            radii = units.number(board.radius)
+            if board.radius_end is not None:
+                radii += f" to {units.number(board.radius_end)}"
+            notes.append(f"radius {radii} mm")
     elif shape == "fret_slots" and _num(design, "scale_length") and _num(design, "board_width"):
         scale, half = _num(design, "scale_length"), _num(design, "board_width") / 2
         frets = int(_num(design, "frets") or 0)
@@ -145,6 +162,14 @@ def part_outline(design: dict) -> dict:
         polygons.append(((x, y - half), (end, y - half), (end, y + half), (x, y + half)))
         notes.append(f"scale {units.number(scale)} mm · {frets} frets")
     return {"circles": circles, "polygons": polygons, "lines": lines, "notes": notes}
+
+
+def _board(design: dict) -> geometry.FretBoard | None:
+    """The board of a judged (normalised) design; None for a design the engine would not have judged."""
+    try:
+        return geometry.FretBoard.of(design)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _outline_bounds(outline: dict) -> tuple[float, float, float, float] | None:

@@ -132,7 +132,13 @@ def design_rows(design) -> list[dict]:
 _SUMMARY_KEYS = {
     "ring": (("od", "Ø{} mm"), ("width", "{} mm wide")),
     "slot": (("length", "{} mm long"),),
-    "fret_slots": (("scale_length", "{} mm"), ("frets", "{} frets")),
+    "fret_slots": (
+        ("scale_length", "{} mm"),
+        ("scale_length_bass", "{} mm bass"),
+        ("scale_length_treble", "{} mm treble"),
+        ("frets", "{} frets"),
+        ("radius", "radius {} mm"),
+    ),
     "pocket_circle": (("d", "Ø{} mm"),),
     "pocket_rect": (("w", "{} mm along X"), ("h", "{} mm along Y")),
 }
