@@ -32,6 +32,11 @@ DEFAULT_PARAMETERS = {number: START_OFFSET_IN for k in range(6) for number in (5
 TRAVERSE = "traverse"
 FEED = "feed"
 ARC = "arc"
+# What an earlier program could leave active: inches, incremental distances, inverse-time feed, absolute arc
+# centres and another work offset. A program that depends on none of it reads the same after these lines.
+HOSTILE_PREAMBLE = "(left by an earlier program)\nG20 G91 G93 G90.1 G55\n"
+# Canonical coordinates are printed with 4 decimals (inch-free: the programs are in mm).
+MOTION_TOLERANCE_MM = 1e-3
 
 _CANON = re.compile(r"^\s*\d+\s+N\S*\s+([A-Z_0-9]+)\((.*)\)\s*$")
 
@@ -129,6 +134,41 @@ def arc_extent(motion: Motion) -> tuple[float, float, float, float]:
             xs.append(cx + radius * math.cos(theta))
             ys.append(cy + radius * math.sin(theta))
     return min(xs), max(xs), min(ys), max(ys)
+
+
+def same_motion(a: Reading, b: Reading) -> bool:
+    """Whether two readings move the same way from the program's first motion on. Where the first motion starts
+    is where the machine stood before the program, which an earlier program (its units, its offsets) decides."""
+    if len(a.motions) != len(b.motions) or not a.motions:
+        return len(a.motions) == len(b.motions)
+    first_a, first_b = a.motions[0], b.motions[0]
+    if (first_a.kind, first_a.end, first_a.feed) != (first_b.kind, first_b.end, first_b.feed):
+        return False
+    return a.motions[1:] == b.motions[1:]
+
+
+def motion_matches(reading: Reading, moves) -> bool:
+    """Whether rs274's canonical motion is ``moves`` (``toolpaths.gcode.Move``), move for move: the same kind,
+    end point (axes a move leaves out keep their value; before a program sets an axis, rs274's value is where
+    the machine happened to be, which is not compared), feed and arc direction. Raises AssertionError naming
+    the first difference."""
+    if len(reading.motions) != len(moves):
+        raise AssertionError(f"rs274 read {len(reading.motions)} motions, RMOS judged {len(moves)} moves")
+    known: list[float | None] = [None, None, None]
+    for index, (motion, move) in enumerate(zip(reading.motions, moves, strict=True)):
+        kind = TRAVERSE if move.kind == "rapid" else ARC if move.kind in ("arc_cw", "arc_ccw") else FEED
+        where = f"move {index} ({move})"
+        if motion.kind != kind:
+            raise AssertionError(f"{where}: rs274 read a {motion.kind}")
+        for axis, value in enumerate((move.x, move.y, move.z)):
+            known[axis] = known[axis] if value is None else value
+            if known[axis] is not None and abs(motion.end[axis] - known[axis]) > MOTION_TOLERANCE_MM:
+                raise AssertionError(f"{where}: rs274 ends at {motion.end}")
+        if kind != TRAVERSE and (motion.feed is None or abs(motion.feed - move.feed) > MOTION_TOLERANCE_MM):
+            raise AssertionError(f"{where}: rs274 feeds at {motion.feed}")
+        if kind == ARC and (motion.rotation > 0) != (move.kind == "arc_ccw"):
+            raise AssertionError(f"{where}: rs274 turns the other way")
+    return True
 
 
 def available() -> bool:

@@ -23,6 +23,7 @@ from feasibility.services import (
 from rmos_site.core.problems import ProblemError
 from runs.enums import RunKind, RunStatus
 from toolpaths.gcode import generate
+from toolpaths.posts import GenerationRefused
 from toolpaths.summary import summarize
 from toolpaths.verify import verify
 
@@ -95,12 +96,32 @@ def toolpaths_run(
 
     result = evaluation.result
     snapshot = evaluation.registry_snapshot
+    post = inputs.get("post")
     try:
         program = generate(
-            design=result["design"], cut=result["cut"], tool=snapshot["tool"], machine=snapshot["machine"]
+            design=result["design"],
+            cut=result["cut"],
+            tool=snapshot["tool"],
+            machine=snapshot["machine"],
+            post=post,
+            job_label=f"feasibility {evaluation.feasibility_sha256[:16]}"
+            + (f" session {session_id}" if session_id else ""),
         )
-        problems = verify(program.gcode_text, design=result["design"], cut=result["cut"], machine=snapshot["machine"])
-        summary = summarize(program.moves, machine=snapshot["machine"]) if not problems else None
+        problems = verify(
+            program.gcode_text, design=result["design"], cut=result["cut"], machine=snapshot["machine"], post=post
+        )
+        summary = None
+        if not problems:
+            # The post that wrote the text, inside the hashed toolpaths output.
+            post_record = {"name": program.post, "version": program.post_version, "entry": program.entry}
+            summary = {**summarize(program.moves, machine=snapshot["machine"]), "post": post_record}
+    except GenerationRefused as exc:
+        # The job cannot be written as asked for this controller or tool: refused with the reason, never altered.
+        reason = f"The program cannot be written as asked: {exc}."
+        artifact = record_evaluation(
+            evaluation, status=RunStatus.BLOCKED, errors=[{"code": "POST_REFUSED", "message": str(exc)}], **record
+        )
+        raise _blocked(evaluation, run_id=artifact.run_id, raw_request=raw_request, detail=reason) from None
     except Exception as exc:  # a generator bug must become an ERROR artifact, never a half answer
         problems = [f"generator failed: {type(exc).__name__}: {exc}"]
     if problems:
