@@ -576,11 +576,12 @@ def _entry_words(path: _Path, tool: dict, stepdown: float) -> str:
     fmt = format_number
     diameter = fmt(float(tool["diameter_mm"]))
     why = "not centre-cutting" if not path.centre_cutting else f"D{diameter} is small or steps down more than D"
+    why = f"the tool is {why}" if not path.centre_cutting else why
     angle = fmt(ENTRY_ANGLE_DEG)
     if "helix" in path.entries:
-        return f"helix at most {angle} deg at F{fmt(path.ramp_feed)} ({why})"
+        return f"helix at most {angle} deg at F{fmt(path.ramp_feed)} - {why}"
     if "ramp" in path.entries:
-        return f"ramp at most {angle} deg along the cut at F{fmt(path.ramp_feed)} ({why})"
+        return f"ramp at most {angle} deg along the cut at F{fmt(path.ramp_feed)} - {why}"
     if "plunge_no_room" in path.entries:
         return f"straight plunge at F{fmt(path.plunge_feed)}: no room to ramp; the tool is centre-cutting"
     if "blade" in path.entries:
@@ -595,7 +596,7 @@ def _entry_words(path: _Path, tool: dict, stepdown: float) -> str:
 def _z0_words(design: dict, tool: dict) -> str:
     point = "the lowest point of the blade" if tool["kind"] == "saw" else "the tool tip"
     return (
-        f"{point} on the top of the stock ({format_number(float(design['stock_thickness']))} mm above the fixture bed)"
+        f"{point} on the top of the stock, {format_number(float(design['stock_thickness']))} mm above the fixture bed"
     )
 
 

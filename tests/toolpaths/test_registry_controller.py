@@ -68,7 +68,9 @@ def test_registry_refuses_a_negative_spindle_ramp_and_tool_number_zero(db):
 @pytest.mark.django_db(transaction=True)
 def test_controller_migration_loads_the_default_shop_and_defaults_a_shops_own_machine():
     executor = MigrationExecutor(connection)
-    before = [("feasibility", "0004_default_shop_work_coordinates")]
+    # Before 0004 as well, so that the default shop is loaded again on the way up (another test may have
+    # emptied the tables).
+    before = [("feasibility", "0003_work_coordinates")]
     latest = executor.loader.graph.leaf_nodes("feasibility")
     executor.migrate(before)
     old_apps = executor.loader.project_state(before).apps

@@ -15,8 +15,8 @@
 G40 G49 G80
 G21 G90 G91.1 G94 G17 G54
 (LOAD TOOL: saw:thin_140 - 140 mm thin-kerf fret saw)
-(TOUCH OFF Z0: the lowest point of the blade on the top of the stock)
-(6 mm above the fixture bed , then press cycle start)
+(TOUCH OFF Z0: the lowest point of the blade on the top of the stock,)
+(6 mm above the fixture bed, then press cycle start)
 M0
 G0 Z5
 M3 S8000

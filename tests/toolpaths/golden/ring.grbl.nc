@@ -17,8 +17,8 @@
 G40 G49 G80
 G21 G90 G91.1 G94 G17 G54
 (LOAD TOOL: router:downcut_3mm - 3 mm 2-flute downcut)
-(TOUCH OFF Z0: the tool tip on the top of the stock 6 mm above the)
-(fixture bed , then press cycle start)
+(TOUCH OFF Z0: the tool tip on the top of the stock, 6 mm above the)
+(fixture bed, then press cycle start)
 M0
 G0 Z5
 M3 S18000
