@@ -15,8 +15,9 @@ formats it for a controller dialect. docs/toolpaths.md describes every program; 
 - Every program opens with a modal safety line, loads its tool (``Tn M6 G43 Hn``, or a touch-off stop where the
   controller has no tool table or the tool no number), starts the spindle and waits the machine's spindle ramp.
 - Geometry: every dimension and the tool-centre path come from ``feasibility.geometry.plan``, the same
-  plan the feasibility engine judged the envelope of. Rapids in XY travel only at the clearance plane
-  (``cut["safe_z_mm"]``, which the engine puts above the fixture's tallest clamp).
+  plan the feasibility engine judged the envelope of. Rapids in XY travel at the clearance plane
+  (``cut["safe_z_mm"]``, which the engine puts above the fixture's tallest clamp) to the first cut and over any
+  clamp; between features, where no clamp is in the way, at the lower retract plane.
 - Entry: a straight plunge at ``cut["plunge_mm_min"]`` only for a centre-cutting tool of at least
   ``SMALL_TOOL_MM`` whose stepdown is at most its diameter; otherwise a ramp along the cut or a helix (rings,
   round pockets) no steeper than ``ENTRY_ANGLE_DEG``. Through cuts (fret slots) step down beside the board.
@@ -61,6 +62,11 @@ SMALL_TOOL_MM = 3.0
 MIN_ENTRY_RATIO = 0.25
 # Ramps start this far above the stock top (reached by a rapid straight down from the clearance plane).
 APPROACH_MM = 1.0
+# Between features the tool lifts to the retract plane, this far above the stock (or the clearance plane if that
+# is lower), wherever its hop does not pass over a clamp; over a clamp, and to and from the program's ends, it
+# travels at the clearance plane. A rapid over a clamp stays this far above it (the engine's clearance margin).
+RETRACT_ABOVE_STOCK_MM = 5.0
+CLAMP_CLEARANCE_MM = 3.0
 # The park move stops this far below the top of the Z travel (soft limit).
 PARK_MARGIN_MM = 1.0
 # Spindle ramp of a machine entry recorded before the registry had one (the field's default), and the
@@ -206,8 +212,12 @@ def operations(
     feed, plunge = float(cut["feed_mm_min"]), float(cut["plunge_mm_min"])
     # A ramp's Z share of its feed is at most the plunge feed the engine judged against the Z axis limit.
     ramp_feed = min(feed, plunge / math.sin(math.radians(ENTRY_ANGLE_DEG)))
+    # A blade stands far above and beside its lowest point: it only ever travels at the clearance plane.
+    retract_z = float(cut["safe_z_mm"]) if tool["kind"] == "saw" else RETRACT_ABOVE_STOCK_MM
     path = _Path(
         safe_z=float(cut["safe_z_mm"]),
+        retract_z=retract_z,
+        obstacles=clamp_zones(fixture, float(cut["stock_thickness_mm"]), float(tool["diameter_mm"]) / 2),
         feed=feed,
         plunge=plunge,
         ramp_feed=quantise(ramp_feed) if ramp_feed < feed else feed,
@@ -241,6 +251,7 @@ def operations(
     else:
         path.entries.add("beside")
         _fret_slots(path, plan, levels)
+    path.retract()
 
     park_z = _park_z(cut, machine, fixture, path.safe_z)
     if park_z > path.safe_z:
@@ -253,7 +264,10 @@ def operations(
     # off, park (the last move when there is room above the clearance plane).
     parked = 1 if moves[-1].role == PARK else 0
     ops: list = [
-        *(Event("comment", text) for text in _header(design, cut, tool, machine, fixture, width, levels, job_label)),
+        *(
+            Event("comment", text)
+            for text in _header(design, cut, tool, machine, fixture, width, levels, job_label, path.retract_z)
+        ),
         Event("comment", f"entry: {entry}"),
         Event("safety", fixture["work_offset"]),
         Event(
@@ -300,6 +314,38 @@ def _park_z(cut: dict, machine: dict, fixture: dict, safe_z: float) -> float:
     return safe_z if top is None else max(safe_z, quantise(top))
 
 
+def clamp_zones(fixture: dict, stock: float, reach: float) -> list[tuple[float, float, float, float, float]]:
+    """The fixture's clamps as (x_min, x_max, y_min, y_max, lowest Z a rapid may cross at) in work coordinates,
+    each widened by ``reach`` (the tool's radius): a rapid whose path meets one stays above its Z."""
+    return [
+        (
+            float(clamp["x_min_mm"]) - reach,
+            float(clamp["x_max_mm"]) + reach,
+            float(clamp["y_min_mm"]) - reach,
+            float(clamp["y_max_mm"]) + reach,
+            float(clamp["height_mm"]) - stock + CLAMP_CLEARANCE_MM,
+        )
+        for clamp in fixture.get("clamps") or ()
+    ]
+
+
+def segment_meets_box(x0: float, y0: float, x1: float, y1: float, *box: float) -> bool:
+    """Whether the segment from (x0, y0) to (x1, y1) touches the rectangle (x_min, x_max, y_min, y_max)
+    (Liang-Barsky clipping)."""
+    x_min, x_max, y_min, y_max = box[:4]
+    low, high = 0.0, 1.0
+    for delta, near, far in ((x1 - x0, x_min - x0, x_max - x0), (y1 - y0, y_min - y0, y_max - y0)):
+        if delta == 0:
+            if near > 0 or far < 0:
+                return False
+            continue
+        t0, t1 = sorted((near / delta, far / delta))
+        low, high = max(low, t0), min(high, t1)
+        if low > high:
+            return False
+    return True
+
+
 def _may_plunge(tool: dict, stepdown: float) -> bool:
     """A straight plunge only for a centre-cutting bit of at least SMALL_TOOL_MM plunging at most its diameter."""
     diameter = float(tool["diameter_mm"])
@@ -313,6 +359,8 @@ class _Path:
         self,
         *,
         safe_z: float,
+        retract_z: float,
+        obstacles: list[tuple[float, float, float, float, float]],
         feed: float,
         plunge: float,
         ramp_feed: float,
@@ -321,6 +369,9 @@ class _Path:
         centre_cutting: bool,
     ) -> None:
         self.safe_z = quantise(safe_z)
+        self.retract_z = quantise(min(retract_z, safe_z))
+        # Only the clamps the retract plane would not clear.
+        self.obstacles = [zone for zone in obstacles if zone[4] > self.retract_z]
         self.feed = feed
         self.plunge_feed = plunge
         self.ramp_feed = ramp_feed
@@ -343,13 +394,28 @@ class _Path:
             self.moves.append(Move(RAPID, z=self.safe_z))
             self.z = self.safe_z
 
+    def lift(self) -> None:
+        """Up to the retract plane, at the end of a feature."""
+        if self.z is None or self.z < self.retract_z:
+            self.moves.append(Move(RAPID, z=self.retract_z))
+            self.z = self.retract_z
+
     def over(self, x: float, y: float) -> None:
-        """At the clearance plane above (x, y)."""
+        """Above (x, y): at the retract plane for a hop between features that passes over no clamp, else (and
+        from where the machine happened to be) at the clearance plane."""
         x, y = quantise(x), quantise(y)
-        self.retract()
-        if (x, y) != (self.x, self.y):
-            self.moves.append(Move(RAPID, x=x, y=y))
-            self.x, self.y = x, y
+        if (x, y) == (self.x, self.y):
+            self.lift()
+            return
+        hop_is_clear = self.x is not None and not any(
+            segment_meets_box(self.x, self.y, x, y, *zone) for zone in self.obstacles
+        )
+        if hop_is_clear:
+            self.lift()
+        else:
+            self.retract()
+        self.moves.append(Move(RAPID, x=x, y=y))
+        self.x, self.y = x, y
 
     def approach(self) -> None:
         """Straight down, in the air, to just above the stock: a ramp need not crawl down from the clearance plane."""
@@ -491,7 +557,7 @@ def _concentric(path: _Path, plan: geometry.Plan, stepover: float, levels: list[
         for radius in order:
             path.line(cx + radius, cy)
             path.full_circle(cx, cy)
-    path.retract()
+    path.lift()
 
 
 def _pocket_rect(path: _Path, plan: geometry.Plan, stepover: float, levels: list[float]) -> None:
@@ -526,7 +592,7 @@ def _pocket_rect(path: _Path, plan: geometry.Plan, stepover: float, levels: list
             path.line(*point(u, row_v))
         v = rows[-1] if v < 0 else rows[0]
         _perimeter(path, corners)
-    path.retract()
+    path.lift()
 
 
 def _perimeter(path: _Path, corners: list[tuple[float, float]]) -> None:
@@ -559,7 +625,7 @@ def _passes(
             if entry:
                 path.entries.add("plunge")
         path.line(*there)
-    path.retract()
+    path.lift()
 
 
 def _fret_slots(path: _Path, plan: geometry.Plan, levels: list[float]) -> None:
@@ -609,6 +675,7 @@ def _header(
     width: float,
     levels: list[float],
     job_label: str,
+    retract_z: float,
 ) -> list[str]:
     fmt = format_number
     shape = design["shape"]
@@ -628,7 +695,9 @@ def _header(
         f"cut: S{fmt(float(cut['rpm']))} feed {fmt(float(cut['feed_mm_min']))} "
         f"plunge {fmt(float(cut['plunge_mm_min']))} mm/min",
         f"depth: {len(levels)} passes of {fmt(-levels[0])} mm",
-        f"clearance plane: Z{fmt(float(cut['safe_z_mm']))}, above every clamp - rapids in XY only there",
+        f"clearance plane: Z{fmt(float(cut['safe_z_mm']))}, above every clamp - rapids to the first cut and "
+        "over clamps only there",
+        f"retract plane between features, away from clamps: Z{fmt(retract_z)}",
         f"fixture: {fixture['fixture_id']} {fixture['work_offset']} - {fixture.get('name', '')}",
         f"work zero: {DATUMS[shape]}, Z0 = top of stock",
         f"touch off Z0 on the stock: {fmt(float(design['stock_thickness']))} mm above the fixture bed",

@@ -26,9 +26,12 @@ from toolpaths.gcode import (
     DEFAULT_SPINDLE_RAMP_S,
     MIN_ARC_RADIUS_MM,
     MIN_DWELL_S,
+    RETRACT_ABOVE_STOCK_MM,
     arc_extent,
     arc_sweep,
+    clamp_zones,
     format_number,
+    segment_meets_box,
     work_fixture,
 )
 from toolpaths.posts import Post
@@ -49,7 +52,7 @@ NOT_ASCII = "character the controller may not read"
 WRONG_WORK_OFFSET = "wrong work offset"
 NO_FIXTURE = "no fixture to check against"
 RAPID_INTO_STOCK = "rapid into stock"
-RAPID_XY_BELOW_SAFE_Z = "rapid XY move below safe Z"
+RAPID_XY_BELOW_SAFE_Z = "rapid XY move below safe Z or the retract plane"
 SPINDLE_OFF_CUT = "cut with spindle off"
 SPINDLE_SPEED = "spindle speed outside machine range"
 NO_FEED = "cutting move without a feed"
@@ -66,8 +69,6 @@ MAX_PROBLEMS = 100
 TOLERANCE_MM = 1e-6
 # GRBL and LinuxCNC reject arcs whose start and end radii differ by more than about this much.
 ARC_RADIUS_TOLERANCE_MM = 0.005
-# A rapid over a clamp must pass at least this far above its top: the margin the engine's clearance plane keeps.
-CLAMP_CLEARANCE_MM = 3.0
 
 # The atomic group stops a long run of digits from being re-split on a failed match, which would take
 # time quadratic in the line length.
@@ -101,6 +102,9 @@ class _Limits:
     z: tuple[float, float]
     deepest: float
     safe_z: float
+    # XY rapids between features may run this low where they cross no clamp; from an unknown position, only at
+    # safe_z.
+    retract_z: float
     max_feed_xy: float
     max_feed_z: float
     rpm: tuple[float, float]
@@ -155,23 +159,23 @@ def _limits(design: dict, cut: dict, machine: dict, post: Post) -> _Limits | Non
         # The shallower of the two, so neither the design nor the judged cut is exceeded.
         deepest=-min(float(design["depth"]), float(cut["depth_mm"])),
         safe_z=float(cut["safe_z_mm"]),
+        retract_z=min(float(cut["safe_z_mm"]), RETRACT_ABOVE_STOCK_MM),
         max_feed_xy=float(machine["max_feed_xy_mm_min"]),
         max_feed_z=float(machine["max_feed_z_mm_min"]),
         rpm=(float(machine["rpm_min"]), float(machine["rpm_max"])),
         work_offset=codes[fixture["work_offset"]],
         post=post,
         spindle_ramp_s=max(float(machine.get("spindle_ramp_s", DEFAULT_SPINDLE_RAMP_S)), MIN_DWELL_S),
-        clamps=tuple(
-            (
-                float(clamp["x_min_mm"]),
-                float(clamp["x_max_mm"]),
-                float(clamp["y_min_mm"]),
-                float(clamp["y_max_mm"]),
-                float(clamp["height_mm"]) - stock + CLAMP_CLEARANCE_MM,
-            )
-            for clamp in fixture.get("clamps") or ()
-        ),
+        # Widened by the cutter's radius where the engine gave it (its cut figures).
+        clamps=tuple(clamp_zones(fixture, stock, _reach(cut))),
     )
+
+
+def _reach(cut: dict) -> float:
+    try:
+        return max(float(cut.get("cutting_diameter_mm") or 0), float(cut.get("cut_width_mm") or 0)) / 2
+    except (TypeError, ValueError):
+        return 0.0
 
 
 @dataclass(slots=True)
@@ -379,9 +383,11 @@ def _rapid_problems(start: dict, end: dict, limits: _Limits) -> list[str]:
     moves_xy = start["X"] != end["X"] or start["Y"] != end["Y"]
     if moves_xy:
         lowest = min((z for z in (start["Z"], end["Z"]) if z is not None), default=None)
-        if lowest is None or lowest < limits.safe_z - TOLERANCE_MM:
-            safe = format_number(limits.safe_z)
-            problems.append(f"{RAPID_XY_BELOW_SAFE_Z}: {_z_text(lowest)} < safe Z{safe}")
+        # From where the machine happened to be the path is unknown: only the clearance plane is safe.
+        floor = limits.safe_z if start["X"] is None or start["Y"] is None else limits.retract_z
+        if lowest is None or lowest < floor - TOLERANCE_MM:
+            plane = "safe Z" if floor == limits.safe_z else "retract plane Z"
+            problems.append(f"{RAPID_XY_BELOW_SAFE_Z}: {_z_text(lowest)} < {plane}{format_number(floor)}")
     problems.extend(_clamp_problems(start, end, limits))
     return problems
 
@@ -396,27 +402,11 @@ def _clamp_problems(start: dict, end: dict, limits: _Limits) -> list[str]:
     lowest = min(zs) if zs else -math.inf
     problems = []
     for x_min, x_max, y_min, y_max, clear_z in limits.clamps:
-        if lowest < clear_z - TOLERANCE_MM and _segment_meets_box(
+        if lowest < clear_z - TOLERANCE_MM and segment_meets_box(
             sx, sy, end["X"], end["Y"], x_min, x_max, y_min, y_max
         ):
             problems.append(f"{RAPID_NEAR_CLAMP}: {_z_text(lowest if zs else None)} < Z{format_number(clear_z)}")
     return problems
-
-
-def _segment_meets_box(x0: float, y0: float, x1: float, y1: float, *box: float) -> bool:
-    """Whether the segment from (x0, y0) to (x1, y1) touches the rectangle (Liang-Barsky clipping)."""
-    x_min, x_max, y_min, y_max = box
-    low, high = 0.0, 1.0
-    for delta, near, far in ((x1 - x0, x_min - x0, x_max - x0), (y1 - y0, y_min - y0, y_max - y0)):
-        if delta == 0:
-            if near > 0 or far < 0:
-                return False
-            continue
-        t0, t1 = sorted((near / delta, far / delta))
-        low, high = max(low, t0), min(high, t1)
-        if low > high:
-            return False
-    return True
 
 
 def _cut_problems(start: dict, end: dict, state: _State, limits: _Limits, params: dict) -> list[str]:

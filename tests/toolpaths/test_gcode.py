@@ -487,3 +487,56 @@ def test_generate_fast_for_full_fretboard_and_fine_rosette():
     assert len(rosette_program.moves) > 1000
     # Milliseconds in practice; the bound only catches an accidental quadratic on a busy machine.
     assert elapsed < 0.5
+
+
+# --- clearance and retract planes ---------------------------------------------------------------------------
+
+FRET_ROUTER = {**ROUTER, "tool_id": "router:fret_0_58mm", "diameter_mm": 0.584}
+# A 20 mm clamp over the board's upper edge between frets 1 and 2 (at X36.4 and X70.7 from the nut).
+CLAMPED = {
+    **MACHINE,
+    "fixtures": [
+        {
+            **MACHINE["fixtures"][0],
+            "clamps": [
+                {"name": "edge clamp", "x_min_mm": 45, "x_max_mm": 60, "y_min_mm": 20, "y_max_mm": 60, "height_mm": 20}
+            ],
+        }
+    ],
+}
+
+
+def _xy_rapids(moves):
+    """(start, end, z) of every XY rapid after the first, with modal axes filled in."""
+    x = y = z = None
+    hops = []
+    for move in moves:
+        nx = x if move.x is None else move.x
+        ny = y if move.y is None else move.y
+        nz = z if move.z is None else move.z
+        if move.kind == RAPID and move.x is not None and x is not None:
+            hops.append(((x, y), (nx, ny), nz))
+        x, y, z = nx, ny, nz
+    return hops
+
+
+def test_hops_between_features_run_at_the_retract_plane_except_over_a_clamp():
+    # The clamp stands 14 mm above the 6 mm stock: the clearance plane is 3 mm above it, Z17.
+    cut = {**CUT, "safe_z_mm": 17.0, "stepdown_mm": 3.0, "depth_mm": 3.0}
+    design = {**DESIGNS["fret_slots"], "x": 0.0, "frets": 4}
+    result = generate(design=design, cut=cut, tool=FRET_ROUTER, machine=CLAMPED)
+    hops = _xy_rapids(result.moves)
+    assert len(hops) == 3
+    crossing = [hop for hop in hops if hop[0][0] < 45 and hop[1][0] > 60]
+    assert [z for *_, z in crossing] == [17.0]
+    assert all(z == 5.0 for hop in hops if hop not in crossing for z in [hop[2]])
+    # The first rapid (from wherever the machine stood) and the last retract are at the clearance plane.
+    assert result.moves[0].z == 17.0
+    assert [move.z for move in result.moves if move.kind == RAPID and move.z is not None][-2] == 17.0
+    assert verify(result.gcode_text, design=design, cut=cut, machine=CLAMPED) == []
+
+
+def test_a_saw_never_drops_to_the_retract_plane():
+    cut = {**SAW_CUT, "safe_z_mm": 17.0}
+    result = program("fret_slots", cut=cut)
+    assert {z for *_, z in _xy_rapids(result.moves)} == {17.0}

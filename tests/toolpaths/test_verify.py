@@ -396,3 +396,20 @@ def test_verify_limits_depth_by_shallower_of_design_and_cut():
 @given(st.text(alphabet=st.sampled_from("GMXYZIJFSP0123456789.-+ ();\n\t%eN"), max_size=200))
 def test_verify_never_raises_on_arbitrary_text(text):
     assert isinstance(check(text), list)
+
+
+def test_verify_hop_at_the_retract_plane_allowed_away_from_clamps_refused_over_one():
+    # Safe Z7 (above the clamp), retract plane Z5: a hop from a known position may run at Z5 where it crosses
+    # no clamp.
+    cut = {**CUT, "safe_z_mm": 7.0}
+    text = VALID.replace("G0 Z5\nM3", "G0 Z7\nM3").replace("G0 Z5\nM5", "G0 Z7\nM5")
+    hop_clear = text.replace("G1 X0 Y0 F1440\n", "G0 Z5\nG0 X0 Y5\nG1 Z-3 F480\nG1 X0 Y0 F1440\n")
+    assert v.verify(hop_clear, design=DESIGN, cut=cut, machine=CLAMPED) == []
+    over_clamp = text.replace("G1 X0 Y0 F1440\n", "G0 Z5\nG0 X10 Y-15\nG1 Z-3 F480\nG1 X0 Y0 F1440\n")
+    only(v.verify(over_clamp, design=DESIGN, cut=cut, machine=CLAMPED), v.RAPID_NEAR_CLAMP)
+
+
+def test_verify_first_rapid_from_an_unknown_position_needs_the_clearance_plane():
+    cut = {**CUT, "safe_z_mm": 7.0}
+    problems = v.verify(VALID.replace("G0 Z5\nM5", "G0 Z7\nM5"), design=DESIGN, cut=cut, machine=MACHINE)
+    assert "< safe Z7" in only(problems, v.RAPID_XY_BELOW_SAFE_Z)
