@@ -38,6 +38,7 @@ HOSTILE_PREAMBLE = "(left by an earlier program)\nG20 G91 G93 G90.1 G55\n"
 # Canonical coordinates are printed with 4 decimals (inch-free: the programs are in mm).
 MOTION_TOLERANCE_MM = 1e-3
 
+_TOOL_WORD = re.compile(r"^[^(;]*?\bT(\d+)\s*M0*6\b", re.MULTILINE | re.IGNORECASE)
 _CANON = re.compile(r"^\s*\d+\s+N\S*\s+([A-Z_0-9]+)\((.*)\)\s*$")
 
 
@@ -80,12 +81,30 @@ class Reading:
     work_offset: tuple[float, float, float] = (0.0, 0.0, 0.0)
     spindle_speeds: list[float] = field(default_factory=list)
     dwells_s: list[float] = field(default_factory=list)
+    # How many motions came before the spindle last stopped (None: it never did).
+    spindle_stopped_at: int | None = None
 
     def feeds(self) -> set[float]:
         return {motion.feed for motion in self.motions if motion.kind != TRAVERSE and motion.feed is not None}
 
+    def path(self) -> list[Motion]:
+        """The motions of the cut: without the park, the straight lift to the top of the travel once the
+        spindle has stopped (the engine judges the path up to the clearance plane; the verifier checks the park
+        against the travel)."""
+        motions = self.motions
+        while (
+            self.spindle_stopped_at is not None
+            and len(motions) > self.spindle_stopped_at
+            and motions[-1].kind == TRAVERSE
+            and motions[-1].start[:2] == motions[-1].end[:2]
+            and motions[-1].end[2] > motions[-1].start[2]
+        ):
+            motions = motions[:-1]
+        return motions
+
     def bounds(self) -> tuple[float, float, float, float, float, float]:
-        """(x_min, x_max, y_min, y_max, z_min, z_max) of the tool's controlled point, arcs included.
+        """(x_min, x_max, y_min, y_max, z_min, z_max) of the tool's controlled point along ``path()``, arcs
+        included.
 
         Where the machine stood before the program is not part of the program: motions before the first one
         that moves in X or Y (a first retract) count for Z only, and the start of the first motion not at all.
@@ -94,7 +113,7 @@ class Reading:
         ys: list[float] = []
         zs: list[float] = []
         xy_known = False
-        for index, motion in enumerate(self.motions):
+        for index, motion in enumerate(self.path()):
             zs.append(motion.end[2])
             if index:
                 zs.append(motion.start[2])
@@ -184,7 +203,12 @@ def read_program(text: str, *, tools: list[Tool] | None = None, parameters: dict
     """
     if not available():
         pytest.skip("LinuxCNC's rs274 is not installed (apt-get install --no-install-recommends linuxcnc-uspace)")
-    tools = tools or [Tool(1, 6.35, comment="router")]
+    tools = list(tools or [Tool(1, 6.35, comment="router")])
+    # A program loads its tool by its registry number (Tn M6); a table that lacks that number gets it, with the
+    # first tool's diameter, as the shop's table would have it.
+    listed = {tool.number for tool in tools}
+    for number in sorted({int(found) for found in _TOOL_WORD.findall(text)} - listed):
+        tools.append(Tool(number, tools[0].diameter_mm, comment="from the program's tool change"))
     parameters = DEFAULT_PARAMETERS if parameters is None else parameters
     with tempfile.TemporaryDirectory(prefix="rs274-") as folder:
         where = Path(folder)
@@ -226,6 +250,12 @@ def parse_canon(canon: str) -> Reading:
                 position = (-values[1], -values[2], -values[3])
         elif name == "SET_FEED_RATE":
             feed = _numbers(arguments)[0]
+        elif name == "STOP_SPINDLE_TURNING":
+            # The first stop after the spindle last started (the program end stops it again).
+            if reading.spindle_stopped_at is None:
+                reading.spindle_stopped_at = len(reading.motions)
+        elif name.startswith("START_SPINDLE"):
+            reading.spindle_stopped_at = None
         elif name == "SET_SPINDLE_SPEED":
             reading.spindle_speeds.append(_numbers(arguments)[-1])
         elif name == "DWELL":

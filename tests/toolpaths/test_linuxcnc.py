@@ -62,12 +62,15 @@ def rs274_tool(tool_id: str) -> Tool:
 
 
 def judged_bounds(reading) -> tuple[float, ...]:
-    """The reading's bounds without the closing park (the lift above the clearance plane the engine does not
-    judge: the verifier checks it against the travel)."""
-    last = reading.motions[-1]
-    if last.start[:2] == last.end[:2] and last.end[2] > last.start[2]:
-        reading = type(reading)(motions=reading.motions[:-1])
+    """The reading's bounds: the path without the closing park (``Reading.path``)."""
     return reading.bounds()
+
+
+def test_harness_gives_the_tool_table_the_tool_a_program_loads():
+    # The shop's table would list tool 9; a test's table naming only tool 1 gets it added.
+    text = "G40 G49 G80\nG21 G90 G91.1 G94 G17 G54\nT9 M6 G43 H9\nG0 Z5\nG0 X1 Y1\nM30\n"
+    reading = read_program(text, tools=[Tool(1, 3.0)])
+    assert ("SELECT_TOOL", "9") in reading.calls
 
 
 def test_harness_reports_rs274s_own_refusal():
@@ -200,8 +203,10 @@ def check_with_rs274(request: dict, post: str) -> None:
     assert reading.spindle_speeds == [result["cut"]["rpm"]]
     ramp = machine["spindle_ramp_s"] * (1000 if posts.POSTS[post].dwell_unit == "ms" else 1)
     assert reading.dwells_s == [ramp]
-    # The park is the last move, straight up, once the cut is over.
+    # The park is the last move, straight up, once the spindle has stopped: not part of the judged path.
     assert program.moves[-1].role == PARK
+    assert len(reading.path()) == len(reading.motions) - 1
+    assert reading.motions[-1].end[2] == pytest.approx(program.moves[-1].z)
 
 
 @pytest.mark.slow
