@@ -112,9 +112,14 @@ def toolpaths_run(
         )
         summary = None
         if not problems:
-            # The post that wrote the text, inside the hashed toolpaths output.
-            post_record = {"name": program.post, "version": program.post_version, "entry": program.entry}
-            summary = {**summarize(program.moves, machine=snapshot["machine"]), "post": post_record}
+            # The post that wrote the text (its name, which also names the download's file extension), its
+            # version and the entry strategy, inside the hashed toolpaths output.
+            summary = {
+                **summarize(program.moves, machine=snapshot["machine"]),
+                "post": program.post,
+                "post_version": program.post_version,
+                "entry": program.entry,
+            }
     except GenerationRefused as exc:
         # The job cannot be written as asked for this controller or tool: refused with the reason, never altered.
         reason = f"The program cannot be written as asked: {exc}."

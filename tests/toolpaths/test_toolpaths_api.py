@@ -264,11 +264,13 @@ def test_toolpaths_default_post_is_the_machines_controller(operator_client, mach
     assert response.status_code == 200, response.json()
     body = response.json()
     assert tool_change in body["gcode_text"]
-    assert body["toolpaths"]["post"]["name"] == post
-    assert body["toolpaths"]["post"]["version"] == posts.POSTS[post].version
+    assert body["toolpaths"]["post"] == post
+    assert body["toolpaths"]["post_version"] == posts.POSTS[post].version
+    assert body["toolpaths"]["entry"].startswith("straight plunge")
     artifact = RunArtifact.objects.get(run_id=body["run_id"])
     # The post is inside the hashed toolpaths output, and the hash covers the exact text.
-    assert artifact.toolpaths["post"] == body["toolpaths"]["post"]
+    assert artifact.toolpaths["post"] == post
+    assert artifact.toolpaths["post_version"] == body["toolpaths"]["post_version"]
     assert artifact.gcode_sha256 == hashlib.sha256(body["gcode_text"].encode()).hexdigest()
 
 
@@ -279,7 +281,7 @@ def test_toolpaths_requested_post_overrides_the_controller_and_is_recorded(opera
     # Mach3 reads G4 P in milliseconds: router_a's 5 s spindle ramp.
     assert "\nG4 P5000\n" in body["gcode_text"]
     artifact = RunArtifact.objects.get(run_id=body["run_id"])
-    assert artifact.toolpaths["post"]["name"] == "mach3"
+    assert artifact.toolpaths["post"] == "mach3"
     assert artifact.request["post"] == "mach3"
     grbl = operator_client.post(URL, {**ROUTER_RING, "post": "grbl"}, format="json").json()
     assert "M6" not in grbl["gcode_text"]
