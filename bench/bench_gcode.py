@@ -1,12 +1,13 @@
-"""Benchmark (not a test) of G-code generation and verification as programs grow.
+"""Benchmark (not a test) of G-code generation, posting and verification as programs grow.
 
     .venv/bin/python bench/bench_gcode.py            # full run
     .venv/bin/python bench/bench_gcode.py --quick    # smoke: fewer sizes and repeats
+    .venv/bin/python bench/bench_gcode.py --big      # adds a rectangular pocket of about 10^6 moves (one repeat)
 
-For each size it reports the median over the repeats of the generation and verification times, the time
-per move, and that per-move time as a ratio of the smallest size of the same design in the same run: on a
-noisy shared machine the absolute figures drift, the ratios stay comparable. Ratios near 1 mean linear
-scaling.
+For each size it reports the median over the repeats of the times to generate the typed move list, to post it
+(format it as LinuxCNC text) and to verify the text, each per move, and the per-move total as a ratio of the
+smallest size of the same design in the same run: on a noisy shared machine the absolute figures drift, the
+ratios stay comparable. Ratios near 1 mean linear scaling.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import argparse
 import statistics
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from toolpaths.gcode import generate
+from toolpaths import posts
+from toolpaths.gcode import generate, operations
 from toolpaths.verify import verify
 
 MACHINE = {
@@ -98,9 +101,11 @@ FRETBOARD = {**PLACED, "shape": "fret_slots", "x": -300.0, "scale_length": 648.0
 STEPOVERS = {"quick": (2.0, 0.5, 0.1), "full": (2.0, 1.0, 0.5, 0.25, 0.1, 0.05, 0.02)}
 FRETS = {"quick": (12, 24, 96), "full": (12, 24, 48, 96, 192)}
 REPEATS = {"quick": 3, "full": 9}
+# About 10^6 moves: 167 mm of rows 0.001 mm apart (the output grid), three levels.
+BIG = ("pocket_rect", "10^6 moves", {**RECT_POCKET, "w": 300.0, "h": 170.0}, {**CUT, "stepover_mm": 0.001}, ROUTER)
 
 
-def cases(mode: str) -> list[tuple[str, str, dict, dict, dict]]:
+def cases(mode: str, big: bool = False) -> list[tuple[str, str, dict, dict, dict]]:
     """(group, size label, design, cut, tool), smallest program of each group first."""
     found = []
     for group, design in (("ring", ROSETTE), ("pocket_circle", ROUND_POCKET), ("pocket_rect", RECT_POCKET)):
@@ -108,6 +113,8 @@ def cases(mode: str) -> list[tuple[str, str, dict, dict, dict]]:
             found.append((group, f"stepover {stepover}", design, {**CUT, "stepover_mm": stepover}, ROUTER))
     for frets in FRETS[mode]:
         found.append(("fret_slots", f"{frets} frets", {**FRETBOARD, "frets": frets}, CUT, SAW))
+    if big:
+        found.insert(len(STEPOVERS[mode]) * 3, BIG)
     return found
 
 
@@ -120,39 +127,59 @@ def median_ms(action, repeats: int) -> float:
     return statistics.median(timings) / 1e6
 
 
-def measure(design: dict, cut: dict, tool: dict, repeats: int) -> tuple[int, float, float]:
-    program = generate(design=design, cut=cut, tool=tool, machine=MACHINE)
-    problems = verify(program.gcode_text, design=design, cut=cut, machine=MACHINE)
+def measure(design: dict, cut: dict, tool: dict, repeats: int) -> tuple[int, float, float, float]:
+    post = posts.post_for(MACHINE, None)
+    ops, moves, _ = operations(design=design, cut=cut, tool=tool, machine=MACHINE)
+    text = "\n".join(posts.render(post, ops)) + "\n"
+    problems = verify(text, design=design, cut=cut, machine=MACHINE)
     if problems:
         raise SystemExit(f"generated program failed verification: {problems[:3]}")
-    text = program.gcode_text
-    gen_ms = median_ms(lambda: generate(design=design, cut=cut, tool=tool, machine=MACHINE), repeats)
+    count = len(moves)
+    gen_ms = median_ms(lambda: operations(design=design, cut=cut, tool=tool, machine=MACHINE), repeats)
+    post_ms = median_ms(lambda: "\n".join(posts.render(post, ops)) + "\n", repeats)
     verify_ms = median_ms(lambda: verify(text, design=design, cut=cut, machine=MACHINE), repeats)
-    return len(program.moves), gen_ms, verify_ms
+    return count, gen_ms, post_ms, verify_ms
+
+
+def peak_memory_mb(design: dict, cut: dict, tool: dict) -> tuple[float, float]:
+    """(peak MB while generating, posting and verifying the program, MB of its text), measured apart from the
+    timings (tracemalloc slows Python down)."""
+    tracemalloc.start()
+    program = generate(design=design, cut=cut, tool=tool, machine=MACHINE)
+    verify(program.gcode_text, design=design, cut=cut, machine=MACHINE)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 1e6, len(program.gcode_text) / 1e6
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats, for a smoke run")
-    mode = "quick" if parser.parse_args(argv).quick else "full"
+    parser.add_argument("--big", action="store_true", help="add a program of about 10^6 moves (one repeat)")
+    args = parser.parse_args(argv)
+    mode = "quick" if args.quick else "full"
     repeats = REPEATS[mode]
 
     print(f"G-code benchmark ({mode}, median of {repeats}, Python {sys.version.split()[0]})")
     header = (
-        f"{'design':<14}{'size':<16}{'moves':>8}{'gen ms':>10}{'verify ms':>11}"
-        f"{'gen us/mv':>11}{'ratio':>7}{'ver us/mv':>11}{'ratio':>7}"
+        f"{'design':<14}{'size':<16}{'moves':>9}{'gen ms':>10}{'post ms':>10}{'verify ms':>11}"
+        f"{'gen us':>8}{'post us':>8}{'ver us':>8}{'tot us':>8}{'ratio':>7}"
     )
     print(header)
     print("-" * len(header))
-    baselines: dict[str, tuple[float, float]] = {}
-    for group, label, design, cut, tool in cases(mode):
-        moves, gen_ms, verify_ms = measure(design, cut, tool, repeats)
-        gen_us, verify_us = gen_ms * 1000 / moves, verify_ms * 1000 / moves
-        base_gen, base_verify = baselines.setdefault(group, (gen_us, verify_us))
+    baselines: dict[str, float] = {}
+    for group, label, design, cut, tool in cases(mode, args.big):
+        moves, gen_ms, post_ms, verify_ms = measure(design, cut, tool, 1 if label == BIG[1] else repeats)
+        gen_us, post_us, verify_us = (ms * 1000 / moves for ms in (gen_ms, post_ms, verify_ms))
+        total = gen_us + post_us + verify_us
+        base = baselines.setdefault(group, total)
         print(
-            f"{group:<14}{label:<16}{moves:>8}{gen_ms:>10.2f}{verify_ms:>11.2f}"
-            f"{gen_us:>11.2f}{gen_us / base_gen:>7.2f}{verify_us:>11.2f}{verify_us / base_verify:>7.2f}"
+            f"{group:<14}{label:<16}{moves:>9}{gen_ms:>10.1f}{post_ms:>10.1f}{verify_ms:>11.1f}"
+            f"{gen_us:>8.2f}{post_us:>8.2f}{verify_us:>8.2f}{total:>8.2f}{total / base:>7.2f}"
         )
+    if args.big:
+        peak, text = peak_memory_mb(*BIG[2:])
+        print(f"{BIG[1]}: peak {peak:.0f} MB traced while generating, posting and verifying {text:.0f} MB of text")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,11 @@ from feasibility.models import Fixture, Machine, Material, ShopPolicy, Tool
 
 @admin.register(Tool)
 class ToolAdmin(admin.ModelAdmin):
-    list_display = ["tool_id", "name", "kind", "diameter_mm", "flutes", "max_rpm", "chipload_min_mm", "chipload_max_mm"]
-    list_filter = ["kind", "tool_material"]
+    list_display = [
+        "tool_id", "name", "kind", "diameter_mm", "flutes", "max_rpm", "chipload_min_mm", "chipload_max_mm",
+        "tool_number", "centre_cutting",
+    ]  # fmt: skip
+    list_filter = ["kind", "tool_material", "centre_cutting"]
     search_fields = ["tool_id", "name"]
 
 
@@ -41,7 +44,9 @@ class MachineAdmin(admin.ModelAdmin):
         "rpm_min",
         "rpm_max",
         "saw_mount",
+        "controller",
     ]
+    list_filter = ["controller"]
     search_fields = ["machine_id", "name"]
     inlines = [FixtureInline]
     fieldsets = [
@@ -56,10 +61,11 @@ class MachineAdmin(admin.ModelAdmin):
         }),
         ("Spindle and feeds", {
             "fields": [
-                ("rpm_min", "rpm_max", "spindle_power_w"),
+                ("rpm_min", "rpm_max", "spindle_power_w", "spindle_ramp_s"),
                 ("max_feed_xy_mm_min", "max_feed_z_mm_min"),
             ]
         }),
+        ("Controller", {"fields": ["controller"]}),
         ("Tool holding", {
             "fields": [
                 "spindle_orientation",

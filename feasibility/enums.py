@@ -61,3 +61,11 @@ class WorkOffset(StrEnum):
 class ValueSource(StrEnum):
     REGISTRY = "registry"
     CLIENT = "client"
+
+
+class Controller(StrEnum):
+    """The G-code dialect a machine's controller reads; each has a post-processor in ``toolpaths.posts``."""
+
+    LINUXCNC = "linuxcnc"
+    GRBL = "grbl"
+    MACH3 = "mach3"

@@ -27,6 +27,35 @@ MIN_ARC_RADIUS_MM = 0.01
 LEAD_CLEARANCE_MM = 2.0
 # Shapes a blade can cut: a blade cuts a straight kerf in its own plane; it cannot follow a curve or clear an area.
 SAW_SHAPES = frozenset({"slot", "fret_slots"})
+# Entries (docs/toolpaths.md). A straight plunge breaks small bits and bits that do not cut at their centre;
+# those ramp or helix in no steeper than ENTRY_ANGLE_DEG (machining practice: under about 20 degrees). The
+# generator enters this way and the engine's estimate of a program's moves and time counts the same entries.
+ENTRY_ANGLE_DEG = 10.0
+SMALL_TOOL_MM = 3.0
+# A ramp leg or helix shorter than this fraction of the diameter is nearly a plunge: the tool's centre would
+# not travel far enough to sweep the core it cannot cut.
+MIN_ENTRY_RATIO = 0.25
+# Ramps start this far above the stock top (reached by a rapid straight down from the clearance plane).
+APPROACH_MM = 1.0
+
+
+def may_plunge(diameter: float, stepdown: float, *, centre_cutting: bool = True) -> bool:
+    """A straight plunge only for a centre-cutting bit of at least SMALL_TOOL_MM plunging at most its diameter."""
+    return centre_cutting and diameter >= SMALL_TOOL_MM and stepdown <= diameter
+
+
+def min_entry(diameter: float) -> float:
+    """The shortest ramp leg or helix radius an entry may use."""
+    return max(MIN_ENTRY_RATIO * diameter, MIN_ARC_RADIUS_MM)
+
+
+def entry_legs(drop: float, leg: float) -> int:
+    """Ramp legs (there and back along ``leg`` mm) or helix halves a descent of ``drop`` mm takes at the entry
+    angle: an even number, at least two, so the tool ends where it started. A helix half is longer than a leg of
+    its radius, so ``entry_legs(drop, radius)`` bounds a helix's halves too."""
+    return max(2, 2 * math.ceil(drop / (2 * leg * math.tan(math.radians(ENTRY_ANGLE_DEG))) - 1e-9))
+
+
 # Shapes whose design must be cleared in several side-by-side passes when wider than the cut.
 CLEARED_SHAPES = frozenset({"ring", "pocket_circle", "pocket_rect"})
 EPS = 1e-9

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from feasibility.engine.tables import DEFAULT_POLICY, POLICY_BOUNDS
-from feasibility.enums import MaterialClass, ToolKind, WorkOffset
+from feasibility.enums import Controller, MaterialClass, ToolKind, WorkOffset
 
 registry_id_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9_.:-]{0,63}$", "Lower-case letters, digits and _ . : - only (e.g. router:downcut_3mm)."
@@ -89,6 +89,18 @@ class Machine(models.Model):
         default="",
         help_text="The plane a mounted blade turns in; it can only travel along that plane.",
     )
+    # What the controller reads and how long its spindle takes to reach speed (docs/toolpaths.md).
+    controller = models.CharField(
+        max_length=16,
+        choices=_choices(Controller),
+        default=Controller.LINUXCNC,
+        help_text="The G-code dialect its controller reads; the default post-processor of its jobs.",
+    )
+    spindle_ramp_s = models.FloatField(
+        default=3.0,
+        validators=[non_negative],
+        help_text="Seconds the spindle takes from stop to full speed; programs wait this long after M3.",
+    )
 
     class Meta:
         ordering = ["machine_id"]
@@ -107,6 +119,7 @@ class Machine(models.Model):
                 name="machine_saw_mount",
             ),
             models.CheckConstraint(condition=Q(rpm_max__gte=F("rpm_min")), name="machine_rpm_range"),
+            models.CheckConstraint(condition=Q(spindle_ramp_s__gte=0), name="machine_spindle_ramp_non_negative"),
             models.CheckConstraint(
                 condition=Q(travel_x_mm__gt=0, travel_y_mm__gt=0, travel_z_mm__gt=0), name="machine_travel_positive"
             ),
@@ -136,12 +149,24 @@ class Tool(models.Model):
     chipload_max_mm = models.FloatField(validators=[positive])
     vbit_angle_deg = models.FloatField(null=True, blank=True, help_text="V-bits only: included angle.")
     tool_material = models.CharField(max_length=16, choices=[("carbide", "carbide"), ("hss", "HSS")])
+    tool_number = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Number in the controller's tool table (Tn M6 G43 Hn); empty: loaded by hand at a touch-off stop.",
+    )
+    centre_cutting = models.BooleanField(
+        default=True,
+        help_text="Cuts at its centre, so it may plunge straight down; otherwise programs ramp or helix in.",
+    )
 
     class Meta:
         ordering = ["tool_id"]
         constraints = [
             models.CheckConstraint(condition=Q(chipload_max_mm__gte=F("chipload_min_mm")), name="tool_chipload_band"),
             models.CheckConstraint(condition=Q(flutes__gte=1), name="tool_flutes_positive"),
+            models.CheckConstraint(
+                condition=Q(tool_number__isnull=True) | Q(tool_number__gte=1), name="tool_number_positive"
+            ),
             models.CheckConstraint(condition=~Q(kind=ToolKind.SAW) | Q(kerf_mm__gt=0), name="tool_saw_has_kerf"),
             models.CheckConstraint(
                 condition=~Q(kind=ToolKind.VBIT) | Q(vbit_angle_deg__gt=0, vbit_angle_deg__lt=180),

@@ -11,7 +11,7 @@ from rmos_site.core.problems import ProblemError
 
 TOOL_KEYS = (
     "tool_id", "name", "kind", "diameter_mm", "flutes", "flute_length_mm", "shank_mm", "stickout_mm", "kerf_mm",
-    "max_rpm", "chipload_min_mm", "chipload_max_mm", "vbit_angle_deg", "tool_material",
+    "max_rpm", "chipload_min_mm", "chipload_max_mm", "vbit_angle_deg", "tool_material", "tool_number", "centre_cutting",
 )  # fmt: skip
 MATERIAL_KEYS = ("material_id", "name", "material_class", "janka_lbf", "density_kg_m3", "oily")
 MACHINE_KEYS = (
@@ -19,6 +19,7 @@ MACHINE_KEYS = (
     "max_feed_xy_mm_min", "max_feed_z_mm_min", "spindle_power_w",
     "soft_x_min_mm", "soft_x_max_mm", "soft_y_min_mm", "soft_y_max_mm", "soft_z_min_mm", "soft_z_max_mm",
     "spindle_orientation", "collet_min_mm", "collet_max_mm", "saw_mount", "saw_max_blade_mm", "saw_blade_plane",
+    "controller", "spindle_ramp_s",
 )  # fmt: skip
 # A machine's entry carries its fixtures (work offsets) under "fixtures", ordered by fixture_id, so that the
 # snapshot every artifact keeps says where each job sat on the machine.

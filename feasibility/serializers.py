@@ -6,6 +6,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from feasibility.enums import Controller
 from feasibility.models import Fixture, Machine, Material, Tool, registry_id_validator
 from feasibility.selectors import FIXTURE_KEYS, MACHINE_KEYS, MATERIAL_KEYS, TOOL_KEYS
 
@@ -231,6 +232,26 @@ class StrictRegistryIdField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class PostField(serializers.CharField):
+    """A post-processor name: one of the controller dialects, as JSON text. Anything else is a 400 naming the known
+    posts, so that a typo never falls back to another dialect."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=32, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        # An empty name is an unknown post too (CharField would answer "may not be blank", naming nothing).
+        if data == "":
+            self.to_internal_value(data)
+        return super().run_validation(data)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or data not in set(Controller):
+            shown = repr(data) if isinstance(data, str) else "a " + type(data).__name__
+            raise serializers.ValidationError(f"Unknown post {shown[:40]}; known posts: {', '.join(Controller)}.")
+        return data
+
+
 class CutSerializer(StrictSerializer):
     rpm = StrictIntegerField(min_value=0, max_value=1_000_000, required=False)
     feed_mm_min = _length(required=False)
@@ -256,6 +277,13 @@ class JobRequestSerializer(StrictSerializer):
         help_text="A fixture (work offset) of the machine; default: the machine's default fixture.",
     )
     session_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    post = PostField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The G-code dialect (post-processor): " + ", ".join(Controller) + "; default: the machine's "
+        "controller in the registry. Toolpaths only; a feasibility call ignores it.",
+    )
 
 
 class CheckSerializer(serializers.Serializer):

@@ -115,6 +115,9 @@ MATERIALS: list[dict] = [
     },
 ]
 
+# Tool numbers are the shop's tool table (LinuxCNC's tool.tbl, Mach3's tool table): a controller with one loads
+# tool n with `Tn M6 G43 Hn`. Every spiral bit and V-bit here cuts at its centre (end-cutting flutes, a point);
+# a saw blade does not, it only enters edge-first.
 TOOLS: list[dict] = [
     # Thin-kerf slotting blade for fret slots: 0.6 mm kerf (fret tangs want 0.58-0.60 mm slots), carbide
     # tipped; 40 mm usable depth below the arbor flange; rated 9000 rpm (66 m/s rim speed, inside the 40-70 m/s
@@ -134,6 +137,8 @@ TOOLS: list[dict] = [
         "chipload_max_mm": 0.04,
         "vbit_angle_deg": None,
         "tool_material": "carbide",
+        "tool_number": 1,
+        "centre_cutting": False,
     },
     # HSS slitting saw, 100 x 0.58 mm (0.023 in), 80 teeth, 22 mm bore; kept slow (6000 rpm, 31 m/s rim)
     # because an HSS slitting saw is not balanced for woodworking speeds: below the hardwood band, so its rim
@@ -153,6 +158,8 @@ TOOLS: list[dict] = [
         "chipload_max_mm": 0.03,
         "vbit_angle_deg": None,
         "tool_material": "hss",
+        "tool_number": 2,
+        "centre_cutting": False,
     },
     # 1/8 in spiral bits: 1/2 in cutting length; hardwood chip load 0.002-0.004 in (0.05-0.10 mm);
     # downcuts pack their chips into the cut, so their band is set about 20 % lower.
@@ -171,6 +178,8 @@ TOOLS: list[dict] = [
         "chipload_max_mm": 0.10,
         "vbit_angle_deg": None,
         "tool_material": "carbide",
+        "tool_number": 3,
+        "centre_cutting": True,
     },
     {
         "tool_id": "router:downcut_1_8in",
@@ -187,6 +196,8 @@ TOOLS: list[dict] = [
         "chipload_max_mm": 0.08,
         "vbit_angle_deg": None,
         "tool_material": "carbide",
+        "tool_number": 4,
+        "centre_cutting": True,
     },
     # 1/4 in spiral bits: 7/8 in cutting length; hardwood chip load 0.006-0.010 in (0.15-0.25 mm).
     {
@@ -204,6 +215,8 @@ TOOLS: list[dict] = [
         "chipload_max_mm": 0.25,
         "vbit_angle_deg": None,
         "tool_material": "carbide",
+        "tool_number": 5,
+        "centre_cutting": True,
     },
     {
         "tool_id": "router:downcut_1_4in",
@@ -220,6 +233,8 @@ TOOLS: list[dict] = [
         "chipload_max_mm": 0.20,
         "vbit_angle_deg": None,
         "tool_material": "carbide",
+        "tool_number": 6,
+        "centre_cutting": True,
     },
     # Metric flat end mills (2 flutes, carbide), same chip-load class as their imperial neighbours.
     {
@@ -237,6 +252,8 @@ TOOLS: list[dict] = [
         "chipload_max_mm": 0.10,
         "vbit_angle_deg": None,
         "tool_material": "carbide",
+        "tool_number": 7,
+        "centre_cutting": True,
     },
     {
         "tool_id": "router:flat_6mm",
@@ -253,6 +270,8 @@ TOOLS: list[dict] = [
         "chipload_max_mm": 0.23,
         "vbit_angle_deg": None,
         "tool_material": "carbide",
+        "tool_number": 8,
+        "centre_cutting": True,
     },
     # Fret-slotting end mill, 0.023 in (0.584 mm), 3 flutes, on a 1/8 in shank: how CNC shops slot frets for
     # standard 0.023 in tangs. Precise Bits' fret-slot tutorial (precisebits.com/tutorials/cutting-fret-slot) runs
@@ -274,6 +293,8 @@ TOOLS: list[dict] = [
         "chipload_max_mm": 0.035,
         "vbit_angle_deg": None,
         "tool_material": "carbide",
+        "tool_number": 9,
+        "centre_cutting": True,
     },
     # 1/16 in 2-flute upcut on a 1/8 in shank, 1/4 in cutting length: inlay pockets, purfling and binding
     # detail. Hardwood chip load 0.001-0.002 in (0.025-0.05 mm), the 1/16 in row of the Onsrud and Amana charts.
@@ -292,6 +313,8 @@ TOOLS: list[dict] = [
         "chipload_max_mm": 0.05,
         "vbit_angle_deg": None,
         "tool_material": "carbide",
+        "tool_number": 10,
+        "centre_cutting": True,
     },
     # 1/2 in V-groove bits on 1/4 in shanks; flute length is the cone height r / tan(angle / 2).
     {
@@ -309,6 +332,8 @@ TOOLS: list[dict] = [
         "chipload_max_mm": 0.12,
         "vbit_angle_deg": 60.0,
         "tool_material": "carbide",
+        "tool_number": 11,
+        "centre_cutting": True,
     },
     {
         "tool_id": "vbit:90deg",
@@ -325,6 +350,8 @@ TOOLS: list[dict] = [
         "chipload_max_mm": 0.12,
         "vbit_angle_deg": 90.0,
         "tool_material": "carbide",
+        "tool_number": 12,
+        "centre_cutting": True,
     },
 ]
 
@@ -360,6 +387,9 @@ MACHINES: list[dict] = [
         "saw_mount": "none",
         "saw_max_blade_mm": 0.0,
         "saw_blade_plane": "",
+        # LinuxCNC with a VFD: its 2.2 kW spindle is set to ramp to 24 000 rpm in 5 s.
+        "controller": "linuxcnc",
+        "spindle_ramp_s": 5.0,
         "fixtures": [
             {
                 "fixture_id": "fretboard_jig",
@@ -416,6 +446,9 @@ MACHINES: list[dict] = [
         "saw_mount": "none",
         "saw_max_blade_mm": 0.0,
         "saw_blade_plane": "",
+        # GRBL: its DC spindle reaches speed in about 2 s.
+        "controller": "grbl",
+        "spindle_ramp_s": 2.0,
         "fixtures": [
             {
                 "fixture_id": "spoilboard",
@@ -454,6 +487,9 @@ MACHINES: list[dict] = [
         "saw_mount": "none",
         "saw_max_blade_mm": 0.0,
         "saw_blade_plane": "",
+        # GRBL: its 775 motor reaches speed in about 1 s; 2 s leaves a margin.
+        "controller": "grbl",
+        "spindle_ramp_s": 2.0,
         "fixtures": [
             {
                 "fixture_id": "spoilboard",
@@ -494,6 +530,9 @@ MACHINES: list[dict] = [
         "saw_mount": "arbor",
         "saw_max_blade_mm": 150.0,
         "saw_blade_plane": "YZ",
+        # LinuxCNC: the arbor and a 140 mm blade take about 6 s to reach speed.
+        "controller": "linuxcnc",
+        "spindle_ramp_s": 6.0,
         "fixtures": [
             {
                 "fixture_id": "fretboard_sled",

@@ -2,12 +2,13 @@
 
 The bytes are ``gcode_text`` encoded as UTF-8, exactly what ``gcode_sha256`` covers, so ``sha256sum`` of the
 saved file prints the artifact's ``gcode_sha256``. The file extension is the post processor's: controllers
-and their senders pick files by it (LinuxCNC's ``.ngc``, GRBL senders' ``.nc``). Every program so far is
-written for LinuxCNC; a toolpaths result that names its ``post`` gets that post's extension.
+and their senders pick files by it (LinuxCNC's ``.ngc``, GRBL senders' ``.nc``, Mach3's ``.tap``). A toolpaths
+result names its ``post``; runs recorded before posts were written for LinuxCNC. ``runs`` imports no other app,
+so the table repeats ``toolpaths.posts.file_extension`` (a test keeps the two equal).
 """
 
 DEFAULT_POST = "linuxcnc"
-EXTENSIONS = {"linuxcnc": "ngc", "grbl": "nc"}
+EXTENSIONS = {"linuxcnc": "ngc", "grbl": "nc", "mach3": "tap"}
 CONTENT_TYPE = "text/plain; charset=utf-8"
 
 

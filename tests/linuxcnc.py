@@ -11,6 +11,8 @@ The canonical motion is in program coordinates (the active work offset is report
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import math
 import re
 import shutil
@@ -32,7 +34,13 @@ DEFAULT_PARAMETERS = {number: START_OFFSET_IN for k in range(6) for number in (5
 TRAVERSE = "traverse"
 FEED = "feed"
 ARC = "arc"
+# What an earlier program could leave active: inches, incremental distances, inverse-time feed, absolute arc
+# centres and another work offset. A program that depends on none of it reads the same after these lines.
+HOSTILE_PREAMBLE = "(left by an earlier program)\nG20 G91 G93 G90.1 G55\n"
+# Canonical coordinates are printed with 4 decimals (inch-free: the programs are in mm).
+MOTION_TOLERANCE_MM = 1e-3
 
+_TOOL_WORD = re.compile(r"^[^(;]*?\bT(\d+)\s*M0*6\b", re.MULTILINE | re.IGNORECASE)
 _CANON = re.compile(r"^\s*\d+\s+N\S*\s+([A-Z_0-9]+)\((.*)\)\s*$")
 
 
@@ -75,12 +83,30 @@ class Reading:
     work_offset: tuple[float, float, float] = (0.0, 0.0, 0.0)
     spindle_speeds: list[float] = field(default_factory=list)
     dwells_s: list[float] = field(default_factory=list)
+    # How many motions came before the spindle last stopped (None: it never did).
+    spindle_stopped_at: int | None = None
 
     def feeds(self) -> set[float]:
         return {motion.feed for motion in self.motions if motion.kind != TRAVERSE and motion.feed is not None}
 
+    def path(self) -> list[Motion]:
+        """The motions of the cut: without the park, the straight lift to the top of the travel once the
+        spindle has stopped (the engine judges the path up to the clearance plane; the verifier checks the park
+        against the travel)."""
+        motions = self.motions
+        while (
+            self.spindle_stopped_at is not None
+            and len(motions) > self.spindle_stopped_at
+            and motions[-1].kind == TRAVERSE
+            and motions[-1].start[:2] == motions[-1].end[:2]
+            and motions[-1].end[2] > motions[-1].start[2]
+        ):
+            motions = motions[:-1]
+        return motions
+
     def bounds(self) -> tuple[float, float, float, float, float, float]:
-        """(x_min, x_max, y_min, y_max, z_min, z_max) of the tool's controlled point, arcs included.
+        """(x_min, x_max, y_min, y_max, z_min, z_max) of the tool's controlled point along ``path()``, arcs
+        included.
 
         Where the machine stood before the program is not part of the program: motions before the first one
         that moves in X or Y (a first retract) count for Z only, and the start of the first motion not at all.
@@ -89,7 +115,7 @@ class Reading:
         ys: list[float] = []
         zs: list[float] = []
         xy_known = False
-        for index, motion in enumerate(self.motions):
+        for index, motion in enumerate(self.path()):
             zs.append(motion.end[2])
             if index:
                 zs.append(motion.start[2])
@@ -131,6 +157,54 @@ def arc_extent(motion: Motion) -> tuple[float, float, float, float]:
     return min(xs), max(xs), min(ys), max(ys)
 
 
+def same_motion(a: Reading, b: Reading) -> bool:
+    """Whether two readings move the same way from the program's first motion on. Where the first motion starts
+    is where the machine stood before the program, which an earlier program (its units, its offsets) decides."""
+    if len(a.motions) != len(b.motions) or not a.motions:
+        return len(a.motions) == len(b.motions)
+    first_a, first_b = a.motions[0], b.motions[0]
+    if (first_a.kind, first_a.end, first_a.feed) != (first_b.kind, first_b.end, first_b.feed):
+        return False
+    return a.motions[1:] == b.motions[1:]
+
+
+def motion_matches(reading: Reading, moves) -> bool:
+    """Whether rs274's canonical motion is ``moves`` (``toolpaths.gcode.Move``), move for move: the same kind,
+    end point (axes a move leaves out keep their value; before a program sets an axis, rs274's value is where
+    the machine happened to be, which is not compared), feed and arc direction. Raises AssertionError naming
+    the first difference."""
+    if len(reading.motions) != len(moves):
+        raise AssertionError(f"rs274 read {len(reading.motions)} motions, RMOS judged {len(moves)} moves")
+    known: list[float | None] = [None, None, None]
+    for index, (motion, move) in enumerate(zip(reading.motions, moves, strict=True)):
+        kind = TRAVERSE if move.kind == "rapid" else ARC if move.kind in ("arc_cw", "arc_ccw") else FEED
+        where = f"move {index} ({move})"
+        if motion.kind != kind:
+            raise AssertionError(f"{where}: rs274 read a {motion.kind}")
+        for axis, value in enumerate((move.x, move.y, move.z)):
+            known[axis] = known[axis] if value is None else value
+            if known[axis] is not None and abs(motion.end[axis] - known[axis]) > MOTION_TOLERANCE_MM:
+                raise AssertionError(f"{where}: rs274 ends at {motion.end}")
+        if kind != TRAVERSE and (motion.feed is None or abs(motion.feed - move.feed) > MOTION_TOLERANCE_MM):
+            raise AssertionError(f"{where}: rs274 feeds at {motion.feed}")
+        if kind == ARC and (motion.rotation > 0) != (move.kind == "arc_ccw"):
+            raise AssertionError(f"{where}: rs274 turns the other way")
+    return True
+
+
+@contextlib.contextmanager
+def _one_at_a_time():
+    """rs274 keeps its tool table in shared memory under a fixed name, so two interpreters running at once (two
+    test runs on one machine) corrupt each other's and die of SIGBUS. A lock file serialises them across
+    processes; a run alone never waits."""
+    with open(Path(tempfile.gettempdir()) / "rmos-rs274.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def available() -> bool:
     return shutil.which(RS274) is not None
 
@@ -144,7 +218,12 @@ def read_program(text: str, *, tools: list[Tool] | None = None, parameters: dict
     """
     if not available():
         pytest.skip("LinuxCNC's rs274 is not installed (apt-get install --no-install-recommends linuxcnc-uspace)")
-    tools = tools or [Tool(1, 6.35, comment="router")]
+    tools = list(tools or [Tool(1, 6.35, comment="router")])
+    # A program loads its tool by its registry number (Tn M6); a table that lacks that number gets it, with the
+    # first tool's diameter, as the shop's table would have it.
+    listed = {tool.number for tool in tools}
+    for number in sorted({int(found) for found in _TOOL_WORD.findall(text)} - listed):
+        tools.append(Tool(number, tools[0].diameter_mm, comment="from the program's tool change"))
     parameters = DEFAULT_PARAMETERS if parameters is None else parameters
     with tempfile.TemporaryDirectory(prefix="rs274-") as folder:
         where = Path(folder)
@@ -156,7 +235,8 @@ def read_program(text: str, *, tools: list[Tool] | None = None, parameters: dict
             (where / "params.var").write_text("\n".join(lines) + "\n")
             command += ["-v", "params.var"]
         command += ["program.ngc", "out.canon"]
-        done = subprocess.run(command, cwd=where, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+        with _one_at_a_time():
+            done = subprocess.run(command, cwd=where, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
         canon = (where / "out.canon").read_text() if (where / "out.canon").exists() else ""
     if done.returncode != 0:
         # rs274 prints its refusal on stdout, after the word "executing".
@@ -186,6 +266,12 @@ def parse_canon(canon: str) -> Reading:
                 position = (-values[1], -values[2], -values[3])
         elif name == "SET_FEED_RATE":
             feed = _numbers(arguments)[0]
+        elif name == "STOP_SPINDLE_TURNING":
+            # The first stop after the spindle last started (the program end stops it again).
+            if reading.spindle_stopped_at is None:
+                reading.spindle_stopped_at = len(reading.motions)
+        elif name.startswith("START_SPINDLE"):
+            reading.spindle_stopped_at = None
         elif name == "SET_SPINDLE_SPEED":
             reading.spindle_speeds.append(_numbers(arguments)[-1])
         elif name == "DWELL":

@@ -27,6 +27,7 @@ from rmos_site.core.problems import ProblemError
 from runs.enums import RunKind, RunStatus
 from runs.refusals import refusal_record
 from toolpaths.gcode import generate
+from toolpaths.posts import GenerationRefused
 from toolpaths.summary import summarize
 from toolpaths.verify import verify
 
@@ -177,18 +178,41 @@ def toolpaths_run(
 
     result = evaluation.result
     snapshot = evaluation.registry_snapshot
+    post = inputs.get("post")
     try:
         program = generate(
-            design=result["design"], cut=result["cut"], tool=snapshot["tool"], machine=snapshot["machine"]
+            design=result["design"],
+            cut=result["cut"],
+            tool=snapshot["tool"],
+            machine=snapshot["machine"],
+            post=post,
+            job_label=f"feasibility {evaluation.feasibility_sha256[:16]}"
+            + (f" session {session_id}" if session_id else ""),
         )
         # The engine refused what its estimate put over the shop's limits; should a program still exceed them,
         # it is not released (nor verified: that would walk it again).
         problems = over_limits(program, snapshot.get("policy") or {})
         if not problems:
             problems = verify(
-                program.gcode_text, design=result["design"], cut=result["cut"], machine=snapshot["machine"]
+                program.gcode_text, design=result["design"], cut=result["cut"], machine=snapshot["machine"], post=post
             )
-        summary = summarize(program.moves, machine=snapshot["machine"]) if not problems else None
+        summary = None
+        if not problems:
+            # The post that wrote the text (its name, which also names the download's file extension), its
+            # version and the entry strategy, inside the hashed toolpaths output.
+            summary = {
+                **summarize(program.moves, machine=snapshot["machine"]),
+                "post": program.post,
+                "post_version": program.post_version,
+                "entry": program.entry,
+            }
+    except GenerationRefused as exc:
+        # The job cannot be written as asked for this controller or tool: refused with the reason, never altered.
+        reason = f"The program cannot be written as asked: {exc}."
+        artifact = record_evaluation(
+            evaluation, status=RunStatus.BLOCKED, errors=[{"code": "POST_REFUSED", "message": str(exc)}], **record
+        )
+        raise _blocked(evaluation, run_id=artifact.run_id, raw_request=raw_request, detail=reason) from None
     except Exception as exc:  # a generator bug must become an ERROR artifact, never a half answer
         problems = [f"generator failed: {type(exc).__name__}: {exc}"]
     if problems:

@@ -1,12 +1,17 @@
 """An independent check of G-code text before it may reach a machine.
 
-It interprets exactly the subset ``toolpaths.gcode`` writes (G0 G1 G2 G3 G4 G17 G21 G90 G54-G59, M3 M5 M30, words
-X Y Z I J F S P, comments in parentheses or after ';') from the text itself, not from the move list, so a
-fault anywhere between generation and delivery is caught. Anything outside the subset is a problem rather
-than something to guess about. It never raises on any text.
+It interprets exactly the subset ``toolpaths.gcode`` and its posts write (G0 G1 G2 G3 G4 G17 G21 G40 G43 G49 G80
+G90 G91.1 G94 G54-G59, M0 M2 M3 M5 M6 M30, words X Y Z I J F S P T H, comments in parentheses or after ';') from
+the text itself, not from the move list, so a fault anywhere between generation and delivery is caught.
+Anything outside the subset is a problem rather than something to guess about. It never raises on any text.
 
-Positions are checked in work coordinates against the machine's soft limits less the work zero of the fixture
-the cut was judged on (its origin, the stock top in Z), and the program must select that fixture's offset.
+It reads the text as the post's controller would (``toolpaths.posts``): dwell units, line length, and, for a
+controller without a tool table (GRBL), no tool-change or tool-table words. Positions are checked in work
+coordinates against the machine's soft limits less the work zero of the fixture the cut was judged on (its
+origin, the stock top in Z), and the program must select that fixture's offset. Before the first cut the
+program must have set every modal group an earlier program could have left (the safety line), selected its
+tool (a tool change with its length offset, or a touch-off stop) and waited the machine's spindle ramp after
+starting the spindle; rapids must clear the fixture's clamps.
 """
 
 from __future__ import annotations
@@ -17,17 +22,38 @@ from dataclasses import dataclass, field
 
 from feasibility import geometry
 from feasibility.enums import WorkOffset
-from toolpaths.gcode import MIN_ARC_RADIUS_MM, arc_extent, format_number, work_fixture
+from toolpaths import posts
+from toolpaths.gcode import (
+    DEFAULT_SPINDLE_RAMP_S,
+    MIN_ARC_RADIUS_MM,
+    MIN_DWELL_S,
+    RETRACT_ABOVE_STOCK_MM,
+    arc_extent,
+    arc_sweep,
+    clamp_zones,
+    format_number,
+    segment_meets_box,
+    work_fixture,
+)
+from toolpaths.posts import Post
 
 # Stable phrases, one per kind of problem, so callers and tests can tell problems apart.
 UNPARSEABLE = "unparseable line"
 UNKNOWN_WORD = "unknown word"
 BAD_STATEMENT = "invalid statement"
-MODES_NOT_SET = "motion before G21 G90 G17 and a work offset"
+MODES_NOT_SET = "motion before the safety line (G21 G90 G91.1 G94 G40 G49 G80 G17) and a work offset"
+PLANE_BEFORE_G40 = "G17 before cutter compensation was cancelled on an earlier line"
+NO_TOOL = "cut before a tool was selected (Tn M6 G43 Hn, or a touch-off stop M0)"
+TOOL_MISMATCH = "length offset H differs from the tool loaded"
+NO_SPINDLE_WAIT = "cut before the spindle had time to reach speed"
+RAPID_NEAR_CLAMP = "rapid below the clearance plane over a clamp"
+POST_REJECTS = "word the post's controller rejects"
+LINE_TOO_LONG = "line longer than the controller reads"
+NOT_ASCII = "character the controller may not read"
 WRONG_WORK_OFFSET = "wrong work offset"
 NO_FIXTURE = "no fixture to check against"
 RAPID_INTO_STOCK = "rapid into stock"
-RAPID_XY_BELOW_SAFE_Z = "rapid XY move below safe Z"
+RAPID_XY_BELOW_SAFE_Z = "rapid XY move below safe Z or the retract plane"
 SPINDLE_OFF_CUT = "cut with spindle off"
 SPINDLE_SPEED = "spindle speed outside machine range"
 NO_FEED = "cutting move without a feed"
@@ -35,8 +61,8 @@ FEED_ABOVE_MAX = "feed above machine max"
 OUTSIDE_ENVELOPE = "outside machine envelope"
 TOO_DEEP = "deeper than design depth"
 BAD_ARC = "invalid arc"
-MISSING_M30 = "program does not end with M30"
-NO_M5_BEFORE_M30 = "M5 not immediately before M30"
+MISSING_M30 = "program does not end with M30 or M2"
+NO_M5_BEFORE_M30 = "spindle still on at the program end (no M5)"
 NOT_RETRACTED = "program ends below safe Z"
 MORE_PROBLEMS = "more problems not listed"
 
@@ -52,13 +78,22 @@ _COMMENT = re.compile(r"\([^()]*\)|;.*")
 _STATEMENT = re.compile(rf"(?:\s*[A-Za-z]\s*{_NUMBER})*\s*")
 _WORD = re.compile(rf"([A-Za-z])\s*({_NUMBER})")
 
-KNOWN_G = {0: "G0", 1: "G1", 2: "G2", 3: "G3", 4: "G4", 17: "G17", 21: "G21", 90: "G90"}
+KNOWN_G = {code: f"G{format_number(code)}" for code in (0, 1, 2, 3, 4, 17, 21, 40, 43, 49, 80, 90, 91.1, 94)}
 WORK_OFFSET_CODES = {int(code.value[1:]): code.value for code in WorkOffset}
 KNOWN_G |= WORK_OFFSET_CODES
-KNOWN_M = {3: "M3", 5: "M5", 30: "M30"}
+KNOWN_M = {0: "M0", 2: "M2", 3: "M3", 5: "M5", 6: "M6", 30: "M30"}
 MOTION = (0, 1, 2, 3)
-PARAMETERS = frozenset("XYZIJFSP")
+PARAMETERS = frozenset("XYZIJFSPTH")
 AXES = ("X", "Y", "Z")
+# The modal groups an earlier program may have left otherwise: units, distance, arc centres, feed mode, cutter
+# compensation, tool length offset (cancelled or applied), canned cycles, plane.
+SAFETY_MODES = frozenset({21, 90, 91.1, 94, 40, 80, 17})
+# G49 stands for the length-offset group: G49 or G43 sets it.
+_REQUIRED_MODES = SAFETY_MODES | {49}
+# Tool-table words: refused by a post without a tool table (GRBL rejects M6, G43 H and has no tool table).
+TOOL_TABLE_G = frozenset({43})
+TOOL_TABLE_M = frozenset({6})
+TOOL_TABLE_WORDS = frozenset("TH")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,15 +103,27 @@ class _Limits:
     z: tuple[float, float]
     deepest: float
     safe_z: float
+    # XY rapids between features may run this low where they cross no clamp; from an unknown position, only at
+    # safe_z.
+    retract_z: float
     max_feed_xy: float
     max_feed_z: float
     rpm: tuple[float, float]
     work_offset: int
+    post: Post
+    spindle_ramp_s: float
+    # (x_min, x_max, y_min, y_max, lowest Z a rapid may pass at) of every clamp, in work coordinates.
+    clamps: tuple[tuple[float, float, float, float, float], ...] = ()
 
 
-def verify(gcode_text: str, *, design: dict, cut: dict, machine: dict) -> list[str]:
-    """Problems found in the program, each naming its line; an empty list means the program is fit to run."""
-    limits = _limits(design, cut, machine)
+def verify(gcode_text: str, *, design: dict, cut: dict, machine: dict, post: str | None = None) -> list[str]:
+    """Problems found in the program, each naming its line; an empty list means the program is fit to run on
+    the controller of ``post`` (default: the machine's controller)."""
+    try:
+        the_post = posts.post_for(machine, post)
+    except posts.PostRefused as exc:
+        return [str(exc)]
+    limits = _limits(design, cut, machine, the_post)
     if limits is None:
         wanted = cut.get("fixture_id") or "marked default"
         return [f"{NO_FIXTURE}: machine {machine.get('machine_id')!r} has no usable fixture {wanted!r}"]
@@ -92,7 +139,7 @@ def verify(gcode_text: str, *, design: dict, cut: dict, machine: dict) -> list[s
     return problems
 
 
-def _limits(design: dict, cut: dict, machine: dict) -> _Limits | None:
+def _limits(design: dict, cut: dict, machine: dict, post: Post) -> _Limits | None:
     try:
         fixture = work_fixture(cut, machine)
     except ValueError:
@@ -114,11 +161,23 @@ def _limits(design: dict, cut: dict, machine: dict) -> _Limits | None:
         # On a radiused fret board, the slot's depth below the top where the top lies lowest.
         deepest=-min(float(design["depth"]), float(cut["depth_mm"])) - geometry.surface_drop(design),
         safe_z=float(cut["safe_z_mm"]),
+        retract_z=min(float(cut["safe_z_mm"]), RETRACT_ABOVE_STOCK_MM),
         max_feed_xy=float(machine["max_feed_xy_mm_min"]),
         max_feed_z=float(machine["max_feed_z_mm_min"]),
         rpm=(float(machine["rpm_min"]), float(machine["rpm_max"])),
         work_offset=codes[fixture["work_offset"]],
+        post=post,
+        spindle_ramp_s=max(float(machine.get("spindle_ramp_s", DEFAULT_SPINDLE_RAMP_S)), MIN_DWELL_S),
+        # Widened by the cutter's radius where the engine gave it (its cut figures).
+        clamps=tuple(clamp_zones(fixture, stock, _reach(cut))),
     )
+
+
+def _reach(cut: dict) -> float:
+    try:
+        return max(float(cut.get("cutting_diameter_mm") or 0), float(cut.get("cut_width_mm") or 0)) / 2
+    except (TypeError, ValueError):
+        return 0.0
 
 
 @dataclass(slots=True)
@@ -132,14 +191,18 @@ class _State:
     feed: float | None = None
     speed: float | None = None
     spindle_on: bool = False
-    previous_m: set[int] = field(default_factory=set)
-    last_m: set[int] = field(default_factory=set)
     ended: bool = False
     code_after_end: bool = False
+    tool_ready: bool = False
+    tool_loaded: int | None = None
+    # Seconds waited since the spindle last started (None: never started, or not waited yet).
+    waited_s: float = 0.0
+    cut_reported: set[str] = field(default_factory=set)
 
 
 def _parse(raw: str) -> tuple[list[tuple[str, float]], str | None]:
-    code = _COMMENT.sub(" ", raw)
+    # Most lines carry no comment: skip the substitution for them (it is a third of a line's parsing).
+    code = _COMMENT.sub(" ", raw) if "(" in raw or ";" in raw or ")" in raw else raw
     if not _STATEMENT.fullmatch(code):
         return [], f"{UNPARSEABLE}: {raw.strip()[:60]!r}"
     words = [(letter.upper(), float(value)) for letter, value in _WORD.findall(code)]
@@ -149,17 +212,22 @@ def _parse(raw: str) -> tuple[list[tuple[str, float]], str | None]:
 
 
 def _run_line(raw: str, state: _State, limits: _Limits) -> list[str]:
+    problems: list[str] = []
+    if len(raw) > limits.post.max_line:
+        problems.append(f"{LINE_TOO_LONG}: {len(raw)} > {limits.post.max_line} characters ({limits.post.name})")
+    if not raw.isascii() or not raw.isprintable():
+        problems.append(f"{NOT_ASCII}: only printable ASCII is written")
     words, error = _parse(raw)
     if error:
-        return [error]
+        return [*problems, error]
     if not words:
-        return []
+        return problems
     if state.ended:
         state.code_after_end = True
-    problems: list[str] = []
     g_codes, m_codes, params = _classify(words, problems)
     if problems:
         return problems
+    problems.extend(_post_problems(g_codes, m_codes, params, limits.post))
     problems.extend(_check_statement(g_codes, m_codes, params, state))
     if problems:
         return problems
@@ -172,9 +240,17 @@ def _run_line(raw: str, state: _State, limits: _Limits) -> list[str]:
         state.spindle_on = False
     if 3 in m_codes:
         state.spindle_on = True
+        state.waited_s = 0.0
+    if 4 in g_codes and state.spindle_on:
+        state.waited_s += posts.dwell_seconds(limits.post, params["P"])
     if state.spindle_on and ("S" in params or 3 in m_codes):
         problems.extend(_spindle_problems(state.speed, limits))
-    state.modes.update(g for g in g_codes if g in (17, 21, 90))
+    problems.extend(_tool_words(g_codes, m_codes, params, state))
+    if 17 in g_codes and 40 not in state.modes:
+        problems.append(PLANE_BEFORE_G40)
+    state.modes.update(g for g in g_codes if g in SAFETY_MODES)
+    if 49 in g_codes or 43 in g_codes:
+        state.modes.add(49)
     for code in (g for g in g_codes if g in WORK_OFFSET_CODES):
         state.work_offset = code
         if code != limits.work_offset:
@@ -185,26 +261,59 @@ def _run_line(raw: str, state: _State, limits: _Limits) -> list[str]:
         state.motion = motion[0]
     if any(axis in params for axis in AXES):
         problems.extend(_move(state, params, limits))
-    if 30 in m_codes:
+    if 30 in m_codes or 2 in m_codes:
         state.ended = True
-    state.previous_m, state.last_m = state.last_m, set(m_codes)
     return problems
 
 
-def _classify(words: list[tuple[str, float]], problems: list[str]) -> tuple[list[int], list[int], dict]:
-    g_codes: list[int] = []
+def _post_problems(g_codes: list, m_codes: list, params: dict, post: Post) -> list[str]:
+    """Words the post's controller rejects: tool-table words where it has no tool table (GRBL)."""
+    if post.tool_table:
+        return []
+    rejected = [f"G{format_number(g)}" for g in g_codes if g in TOOL_TABLE_G]
+    rejected += [f"M{m}" for m in m_codes if m in TOOL_TABLE_M]
+    rejected += [letter for letter in sorted(params) if letter in TOOL_TABLE_WORDS]
+    if rejected:
+        return [f"{POST_REJECTS}: {' '.join(rejected)} ({post.name} has no tool table; use a touch-off stop)"]
+    return []
+
+
+def _tool_words(g_codes: list, m_codes: list, params: dict, state: _State) -> list[str]:
+    problems = []
+    if 6 in m_codes:
+        if "T" not in params:
+            return [f"{BAD_STATEMENT}: M6 without a tool number T"]
+        state.tool_loaded = int(params["T"])
+        # Loaded, but its length is not applied until G43 Hn.
+        state.tool_ready = False
+    if 43 in g_codes:
+        if "H" not in params or state.tool_loaded is None or int(params["H"]) != state.tool_loaded:
+            problems.append(f"{TOOL_MISMATCH}: H{format_number(params.get('H', 0))}, tool {state.tool_loaded}")
+        else:
+            state.tool_ready = True
+    if 0 in m_codes:
+        # A touch-off stop: the operator loads the tool the comments name and sets Z0 with it.
+        state.tool_ready = True
+    return problems
+
+
+def _classify(words: list[tuple[str, float]], problems: list[str]) -> tuple[list, list[int], dict]:
+    g_codes: list = []
     m_codes: list[int] = []
     params: dict[str, float] = {}
     for letter, value in words:
-        word = f"{letter}{format_number(value)}"
-        if letter in "GM":
-            known = KNOWN_G if letter == "G" else KNOWN_M
-            if value != int(value) or int(value) not in known:
-                problems.append(f"{UNKNOWN_WORD} {word}")
+        if letter == "G":
+            if value not in KNOWN_G:
+                problems.append(f"{UNKNOWN_WORD} {letter}{format_number(value)}")
             else:
-                (g_codes if letter == "G" else m_codes).append(int(value))
+                g_codes.append(int(value) if value == int(value) else value)
+        elif letter == "M":
+            if value != int(value) or int(value) not in KNOWN_M:
+                problems.append(f"{UNKNOWN_WORD} {letter}{format_number(value)}")
+            else:
+                m_codes.append(int(value))
         elif letter not in PARAMETERS:
-            problems.append(f"{UNKNOWN_WORD} {word}")
+            problems.append(f"{UNKNOWN_WORD} {letter}{format_number(value)}")
         elif letter in params:
             problems.append(f"{BAD_STATEMENT}: {letter} given twice")
         else:
@@ -212,17 +321,22 @@ def _classify(words: list[tuple[str, float]], problems: list[str]) -> tuple[list
     return g_codes, m_codes, params
 
 
-def _check_statement(g_codes: list[int], m_codes: list[int], params: dict, state: _State) -> list[str]:
+def _check_statement(g_codes: list, m_codes: list[int], params: dict, state: _State) -> list[str]:
     problems = []
     motion = [g for g in g_codes if g in MOTION]
-    if len(motion) > 1 or (motion and 4 in g_codes):
+    if len(motion) > 1 or (motion and (4 in g_codes or 80 in g_codes)):
         problems.append(f"{BAD_STATEMENT}: more than one motion or dwell on a line")
-    if len(m_codes) > 1:
+    if len([m for m in m_codes if m != 6]) > 1:
         problems.append(f"{BAD_STATEMENT}: more than one M code on a line")
     if 4 in g_codes and (params.get("P", -1.0) < 0 or any(axis in params for axis in AXES)):
         problems.append(f"{BAD_STATEMENT}: G4 needs a dwell P >= 0 and no axis words")
     if "P" in params and 4 not in g_codes:
         problems.append(f"{BAD_STATEMENT}: P without G4")
+    if "H" in params and 43 not in g_codes:
+        problems.append(f"{BAD_STATEMENT}: H without G43")
+    for letter in "TH":
+        if letter in params and (params[letter] != int(params[letter]) or params[letter] < 1):
+            problems.append(f"{BAD_STATEMENT}: {letter} must be a tool number")
     current = motion[0] if motion else state.motion
     if ("I" in params or "J" in params) and current not in (2, 3):
         problems.append(f"{BAD_STATEMENT}: I/J outside an arc")
@@ -246,7 +360,7 @@ def _move(state: _State, params: dict, limits: _Limits) -> list[str]:
         return [f"{BAD_STATEMENT}: axis words with no motion mode"]
     # Without the modes set the numbers may mean inches, increments or another fixture's coordinates; still
     # check them as millimetres on this fixture.
-    problems = [] if {17, 21, 90} <= state.modes and state.work_offset is not None else [MODES_NOT_SET]
+    problems = [] if state.modes >= _REQUIRED_MODES and state.work_offset is not None else [MODES_NOT_SET]
     start = dict(state.position)
     end = {axis: params.get(axis, start[axis]) for axis in AXES}
     state.position = end
@@ -254,7 +368,7 @@ def _move(state: _State, params: dict, limits: _Limits) -> list[str]:
         problems.extend(_rapid_problems(start, end, limits))
         box = _line_box(end)
     else:
-        problems.extend(_cut_problems(start, end, state, limits))
+        problems.extend(_cut_problems(start, end, state, limits, params))
         if state.motion in (2, 3):
             arc_problems, box = _arc(start, end, params, state.motion == 3)
             problems.extend(arc_problems)
@@ -271,25 +385,59 @@ def _rapid_problems(start: dict, end: dict, limits: _Limits) -> list[str]:
     moves_xy = start["X"] != end["X"] or start["Y"] != end["Y"]
     if moves_xy:
         lowest = min((z for z in (start["Z"], end["Z"]) if z is not None), default=None)
-        if lowest is None or lowest < limits.safe_z - TOLERANCE_MM:
-            safe = format_number(limits.safe_z)
-            problems.append(f"{RAPID_XY_BELOW_SAFE_Z}: {_z_text(lowest)} < safe Z{safe}")
+        # From where the machine happened to be the path is unknown: only the clearance plane is safe.
+        floor = limits.safe_z if start["X"] is None or start["Y"] is None else limits.retract_z
+        if lowest is None or lowest < floor - TOLERANCE_MM:
+            plane = "safe Z" if floor == limits.safe_z else "retract plane Z"
+            problems.append(f"{RAPID_XY_BELOW_SAFE_Z}: {_z_text(lowest)} < {plane}{format_number(floor)}")
+    problems.extend(_clamp_problems(start, end, limits))
     return problems
 
 
-def _cut_problems(start: dict, end: dict, state: _State, limits: _Limits) -> list[str]:
+def _clamp_problems(start: dict, end: dict, limits: _Limits) -> list[str]:
+    """A rapid whose XY path crosses a clamp must stay CLAMP_CLEARANCE_MM above the clamp's top."""
+    if None in (end["X"], end["Y"]):
+        return []
+    sx = end["X"] if start["X"] is None else start["X"]
+    sy = end["Y"] if start["Y"] is None else start["Y"]
+    zs = [z for z in (start["Z"], end["Z"]) if z is not None]
+    lowest = min(zs) if zs else -math.inf
+    problems = []
+    for x_min, x_max, y_min, y_max, clear_z in limits.clamps:
+        if lowest < clear_z - TOLERANCE_MM and segment_meets_box(
+            sx, sy, end["X"], end["Y"], x_min, x_max, y_min, y_max
+        ):
+            problems.append(f"{RAPID_NEAR_CLAMP}: {_z_text(lowest if zs else None)} < Z{format_number(clear_z)}")
+    return problems
+
+
+def _cut_problems(start: dict, end: dict, state: _State, limits: _Limits, params: dict) -> list[str]:
     problems = []
     if state.feed is None:
         problems.append(NO_FEED)
     zs = [z for z in (start["Z"], end["Z"]) if z is not None]
-    if not state.spindle_on and (not zs or min(zs) < -TOLERANCE_MM):
+    in_stock = not zs or min(zs) < -TOLERANCE_MM
+    if not state.spindle_on and in_stock:
         problems.append(f"{SPINDLE_OFF_CUT}: G{state.motion} below Z0 or at an unknown Z")
+    if in_stock:
+        # Reported at the first cut only: every later cut has the same cause.
+        if not state.tool_ready and NO_TOOL not in state.cut_reported:
+            state.cut_reported.add(NO_TOOL)
+            problems.append(NO_TOOL)
+        short = state.spindle_on and state.waited_s < limits.spindle_ramp_s - TOLERANCE_MM
+        if short and NO_SPINDLE_WAIT not in state.cut_reported:
+            state.cut_reported.add(NO_SPINDLE_WAIT)
+            waited, ramp = format_number(state.waited_s), format_number(limits.spindle_ramp_s)
+            problems.append(f"{NO_SPINDLE_WAIT}: waited {waited} s, its ramp is {ramp} s ({limits.post.name})")
     if state.feed is not None:
-        problems.extend(_feed_problems(start, end, state.feed, state.motion in (2, 3), limits))
+        arc = state.motion in (2, 3)
+        problems.extend(_feed_problems(start, end, state.feed, arc, limits, params, ccw=state.motion == 3))
     return problems
 
 
-def _feed_problems(start: dict, end: dict, feed: float, arc: bool, limits: _Limits) -> list[str]:
+def _feed_problems(
+    start: dict, end: dict, feed: float, arc: bool, limits: _Limits, params: dict, *, ccw: bool
+) -> list[str]:
     # An axis whose start is unknown counts as moving: the worse case.
     moves_xy = arc or start["X"] != end["X"] or start["Y"] != end["Y"]
     problems = []
@@ -297,10 +445,18 @@ def _feed_problems(start: dict, end: dict, feed: float, arc: bool, limits: _Limi
         problems.append(f"{FEED_ABOVE_MAX}: F{format_number(feed)} > XY {format_number(limits.max_feed_xy)}")
     if start["Z"] != end["Z"]:
         z_rate = feed
-        if moves_xy and not arc and None not in (*start.values(), *end.values()):
+        known = None not in (*start.values(), *end.values())
+        if moves_xy and known and not arc:
             # On a combined XY and Z line the Z axis moves at its share of the feed.
             dz = abs(end["Z"] - start["Z"])
             z_rate = feed * dz / math.hypot(end["X"] - start["X"], end["Y"] - start["Y"], dz)
+        elif known and arc and ("I" in params or "J" in params):
+            # A helix: Z moves at its share of the feed along the helix.
+            cx, cy = start["X"] + params.get("I", 0.0), start["Y"] + params.get("J", 0.0)
+            sweep = arc_sweep(start["X"], start["Y"], end["X"], end["Y"], cx, cy, ccw=ccw)
+            planar = math.hypot(start["X"] - cx, start["Y"] - cy) * sweep
+            dz = abs(end["Z"] - start["Z"])
+            z_rate = feed * dz / math.hypot(planar, dz)
         if z_rate > limits.max_feed_z + TOLERANCE_MM:
             limit = format_number(limits.max_feed_z)
             problems.append(f"{FEED_ABOVE_MAX}: Z at {format_number(z_rate)} > Z {limit}")
@@ -358,7 +514,7 @@ def _end_problems(state: _State, limits: _Limits) -> list[str]:
     if not state.ended or state.code_after_end:
         return [MISSING_M30]
     problems = []
-    if 5 not in state.previous_m:
+    if state.spindle_on:
         problems.append(NO_M5_BEFORE_M30)
     z = state.position["Z"]
     if z is None or z < limits.safe_z - TOLERANCE_MM:

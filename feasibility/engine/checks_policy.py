@@ -72,7 +72,13 @@ def _chars(value: float) -> int:
 
 
 def estimate(
-    design: dict, cut: dict, tool: geometry.ToolShape, *, max_feed_xy: float, max_feed_z: float
+    design: dict,
+    cut: dict,
+    tool: geometry.ToolShape,
+    *,
+    max_feed_xy: float,
+    max_feed_z: float,
+    park_travel: float = 0.0,
 ) -> Estimate | None:
     """The upper bound for a normalised ``design`` cut by ``tool`` with ``cut`` as the generator receives it
     (``Job.as_cut``: rounded to the output grid), on a machine with these feed limits; None when the cut has
@@ -129,6 +135,17 @@ def estimate(
     feed_z = min(cut["plunge"], max_feed_z)
     minutes = cut_xy / feed_xy + entries * descent / feed_z
     minutes += rapid_xy / max_feed_xy + entries * descent / max_feed_z
+    ramp_moves, ramp_minutes = _entries(plan, design, tool, {**cut, "feed": feed_xy}, levels, stepover)
+    moves += ramp_moves
+    minutes += ramp_minutes
+    # A feature ends with a lift to the retract plane and the program climbs to the clearance plane before it
+    # parks: two more moves, each at most a descent at the rapid rate.
+    moves += 2
+    minutes += 2 * descent / max_feed_z
+    # The closing park lifts at most ``park_travel`` (the Z travel) at the rapid rate: one more move.
+    if park_travel > 0:
+        moves += 1
+        minutes += park_travel / max_feed_z
     magnitude = max(abs(x_min), abs(x_max), abs(y_min), abs(y_max), x_max - x_min, y_max - y_min, safe, depth) + 1
     # A move writes at most X Y Z (straight moves) or X Y Z I J (arcs), and a feed word.
     numbers = 5 if plan.kind == "concentric" else 3
@@ -141,6 +158,49 @@ def estimate(
     )
 
 
+def _entries(plan, design: dict, tool: geometry.ToolShape, cut: dict, levels: float, stepover: float):
+    """(moves, minutes) that ramped or helical entries add, for a bit that may not plunge (the generator's rule,
+    ``geometry.may_plunge``); a saw enters edge-first or beside the board, and fret slots step down beside it.
+
+    Each level enters once, dropping at most a stepdown (the first from the approach height): a ramp runs there
+    and back along a leg (a pocket's row, a slot), a helix turns in half circles about the centre on the
+    smallest radius wide enough or the outer circle. ``geometry.entry_legs`` counts the legs."""
+    if tool.kind == "saw" or (plan.kind == "lines" and design.get("shape") != "slot"):
+        return 0, 0.0
+    if geometry.may_plunge(tool.diameter, cut["stepdown"]):
+        return 0, 0.0
+    shortest = geometry.min_entry(tool.diameter)
+    count = max(1, round(levels))
+    if plan.kind == "concentric":
+        wide = [r for r in geometry.spaced(*plan.radii, stepover) if r >= shortest - GRID_SLACK_MM]
+        small = max(min(wide, default=shortest), shortest)
+        outer = max(plan.radii)
+        # Levels alternate outward and inward: an outward level enters on the smallest radius wide enough, an
+        # inward one on the outer circle when that is wide enough.
+        radii = [small if index % 2 == 0 or outer < shortest else outer for index in range(count)]
+        # The longest half circle; the tool goes out to the helix radius and back along a radius.
+        leg, reach = math.pi * outer, 2 * outer
+    else:
+        leg = 2 * max(plan.half) if plan.kind == "raster" else max(math.dist(a, b) for a, b in plan.lines)
+        radii, reach = [max(leg, shortest)] * count, 0.0
+    # The first level drops from the approach height, the others a stepdown.
+    drops = [cut["stepdown"] + (geometry.APPROACH_MM if index == 0 else 0.0) for index in range(count)]
+    legs = sum(geometry.entry_legs(drop, radius) for drop, radius in zip(drops, radii, strict=True))
+    return _entry_cost(count, legs, leg, reach, cut)
+
+
+def _entry_cost(levels: int, legs: int, leg: float, reach: float, cut: dict) -> tuple[float, float]:
+    """All levels' legs, and two moves a level out to the entry point and back (``reach`` mm at the feed); a
+    level's legs travel at most drop / tan(angle) + 2 x leg, at the ramp feed (the feed, or slower where the
+    plunge feed holds the Z share back)."""
+    drop = cut["stepdown"] + geometry.APPROACH_MM
+    tan = math.tan(math.radians(geometry.ENTRY_ANGLE_DEG))
+    ramp_feed = min(cut["feed"], cut["plunge"] / math.sin(math.radians(geometry.ENTRY_ANGLE_DEG)))
+    # Horizontal travel, then along the slope (a leg climbs or falls at most the entry angle).
+    travel = (drop / tan + 2 * (leg + GRID_SLACK_MM)) / math.cos(math.radians(geometry.ENTRY_ANGLE_DEG))
+    return legs + 2 * levels, levels * (travel / ramp_feed + (reach + GRID_SLACK_MM) / cut["feed"])
+
+
 def _quantity(value: float, unit: str) -> str:
     return f"{fmt(value)} {unit}" if finite(value) and value < COUNT_CAP else f"more than {fmt(COUNT_CAP)} {unit}"
 
@@ -150,7 +210,12 @@ def check_program_size(job: Job, policy: dict | None) -> Check | None:
     first limit exceeded (moves, bytes, time), naming every one exceeded."""
     machine = job.machine
     found = estimate(
-        job.design, job.as_cut(), job.tool.shape, max_feed_xy=machine.max_feed_xy, max_feed_z=machine.max_feed_z
+        job.design,
+        job.as_cut(),
+        job.tool.shape,
+        max_feed_xy=machine.max_feed_xy,
+        max_feed_z=machine.max_feed_z,
+        park_travel=machine.limits_z[1] - machine.limits_z[0],
     )
     if found is None:
         return None

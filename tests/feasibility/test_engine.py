@@ -516,6 +516,8 @@ TOOL_KEYS = {
     "chipload_max_mm",
     "vbit_angle_deg",
     "tool_material",
+    "tool_number",
+    "centre_cutting",
 }
 MATERIAL_KEYS = {"material_id", "name", "material_class", "janka_lbf", "density_kg_m3", "oily"}
 MACHINE_KEYS = {
@@ -541,6 +543,8 @@ MACHINE_KEYS = {
     "saw_mount",
     "saw_max_blade_mm",
     "saw_blade_plane",
+    "controller",
+    "spindle_ramp_s",
     "fixtures",
 }
 

@@ -16,7 +16,7 @@ from feasibility.engine.physics import depth_derating, kc
 from feasibility.engine.registry import read_material, read_tool
 from feasibility.engine.tables import SPEED_BANDS
 from feasibility.enums import CheckStatus, MaterialClass, RiskLevel
-from toolpaths.gcode import ARC_CCW, ARC_CW, arc_extent, generate
+from toolpaths.gcode import ARC_CCW, ARC_CW, PARK, arc_extent, generate
 
 TOOLS = shop_data.tools_by_id()
 MATERIALS = shop_data.materials_by_id()
@@ -265,7 +265,8 @@ def test_judged_envelope_is_the_generated_path(design, x, y, tool_id, machine_id
         return
     xs, ys, zs = [], [], []
     x0 = y0 = None
-    for move in program.moves[1:]:
+    # The judged path: from the opening retract to the last retract (the park above it is the verifier's).
+    for move in (move for move in program.moves[1:] if move.role != PARK):
         x1 = move.x if move.x is not None else x0
         y1 = move.y if move.y is not None else y0
         if move.kind in (ARC_CW, ARC_CCW):

@@ -199,12 +199,15 @@ def test_the_estimate_bounds_the_program_the_generator_writes(request):
         geometry.ToolShape.of(tool),
         max_feed_xy=machine["max_feed_xy_mm_min"],
         max_feed_z=machine["max_feed_z_mm_min"],
+        park_travel=machine["soft_z_max_mm"] - machine["soft_z_min_mm"],
     )
     summary = summarize(program.moves, machine=machine)
     assert found is not None
     assert summary["moves"]["total"] <= found.moves
     assert len(program.gcode_text.encode()) <= found.gcode_bytes
     assert summary["estimated_time_s"] <= found.time_s + 0.0005  # the summary rounds to 0.001 s
-    # An upper bound that is not absurdly loose, or the limits would refuse real work.
-    assert found.moves <= 2 * summary["moves"]["total"] + 10
-    assert found.time_s <= 2 * summary["estimated_time_s"] + 60
+    # An upper bound that is not absurdly loose, or the limits would refuse real work. Ramp and helix entries
+    # are counted at their worst case (every level on the shortest leg the generator may use), which can
+    # triple a small program's figures; large programs, where the limits bite, are dominated by the cutting.
+    assert found.moves <= 3 * summary["moves"]["total"] + 20
+    assert found.time_s <= 3 * summary["estimated_time_s"] + 60

@@ -12,7 +12,7 @@ from django.urls import resolve
 from runs.models import RunArtifact
 from tests.conftest import client_for
 from tests.pages.conftest import job, record
-from tests.toolpaths.test_gcode import GOLDEN_CASES, MACHINE, program
+from tests.toolpaths.test_gcode import GOLDEN_CASES, GOLDEN_KEYS, MACHINE, golden_path, golden_program, program
 from toolpaths.gcode import ARC_CCW, FEED, RAPID, Move
 from toolpaths.parse import GcodeParseError, moves_from_gcode
 from toolpaths.summary import render_svg
@@ -29,10 +29,10 @@ def url(run_id: str) -> str:
 # --- parsing --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", sorted(GOLDEN_CASES))
-def test_moves_from_gcode_round_trips_every_golden_program(case):
-    generated = program(case)
-    assert (GOLDEN_DIR / f"{case}.nc").read_text() == generated.gcode_text
+@pytest.mark.parametrize(("case", "post"), GOLDEN_KEYS)
+def test_moves_from_gcode_round_trips_every_golden_program(case, post):
+    generated = golden_program(case, post)
+    assert golden_path(case, post).read_text() == generated.gcode_text
     assert moves_from_gcode(generated.gcode_text) == generated.moves
 
 

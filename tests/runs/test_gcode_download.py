@@ -5,10 +5,11 @@ import json
 
 import pytest
 
-from runs.gcode_file import gcode_filename
+from runs.gcode_file import EXTENSIONS, gcode_filename
 from runs.hashing import CONTENT_FIELDS
 from tests.runs.factories import record
 from tests.runs.test_detail_api import MALFORMED, UNKNOWN
+from toolpaths import posts
 
 GCODE = "(ébène rosette)\nG21\nG90\nG0 Z5\nG1 Z-1 F300\nM2\n"
 
@@ -124,3 +125,8 @@ def test_the_recipes_of_docs_api_md_check_both_downloads(auditor_client, artifac
     assert hashlib.sha256(canonical.encode("utf-8")).hexdigest() == doc["content_sha256"] == artifact.content_sha256
     request = json.dumps(doc["request"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert hashlib.sha256(request.encode("utf-8")).hexdigest() == artifact.request_sha256
+
+
+def test_the_download_extensions_are_the_posts_own():
+    # runs may not import toolpaths, so the ledger's table repeats the posts' extensions: they must agree.
+    assert {name: posts.file_extension(name) for name in posts.POSTS} == EXTENSIONS

@@ -23,6 +23,8 @@ MACHINE = {
     "saw_mount": "none",
     "saw_max_blade_mm": 0.0,
     "saw_blade_plane": "",
+    "controller": "linuxcnc",
+    "spindle_ramp_s": 2.0,
     # Work zero in the middle of the table, so designs placed about X0 Y0 have the whole travel around them.
     "fixtures": [
         {
@@ -52,4 +54,7 @@ ROUTER = {
     "chipload_max_mm": 0.08,
     "vbit_angle_deg": None,
     "tool_material": "carbide",
+    # No tool-table number: the program stops for the operator to load it and touch off Z0.
+    "tool_number": None,
+    "centre_cutting": True,
 }

@@ -50,7 +50,9 @@ def released(design: dict):
     assert result["risk_level"] in RiskLevel.ALLOWS_TOOLPATHS, result["block_reason"]
     program = generate(design=result["design"], cut=result["cut"], tool=tool, machine=machine)
     assert verify(program.gcode_text, design=result["design"], cut=result["cut"], machine=machine) == []
-    reading = read_program(program.gcode_text, tools=[Tool(1, tool["diameter_mm"], comment=FRET_MILL)])
+    reading = read_program(
+        program.gcode_text, tools=[Tool(tool.get("tool_number") or 1, tool["diameter_mm"], comment=FRET_MILL)]
+    )
     return result, reading
 
 
@@ -126,6 +128,8 @@ def test_toolpaths_api_releases_fanned_and_radiused_boards(operator_client, desi
     assert response.status_code == 200, response.json()
     answer = response.json()
     judged = answer["authoritative_feasibility"]["cut"]["bounds_mm"]
-    reading = read_program(answer["gcode_text"], tools=[Tool(1, TOOLS[FRET_MILL]["diameter_mm"])])
+    reading = read_program(
+        answer["gcode_text"], tools=[Tool(TOOLS[FRET_MILL].get("tool_number") or 1, TOOLS[FRET_MILL]["diameter_mm"])]
+    )
     box = tuple(judged[key] for key in ("x_min", "x_max", "y_min", "y_max", "z_min", "z_max"))
     assert box == pytest.approx(reading.bounds(), abs=1e-4)

@@ -1,7 +1,7 @@
 """G-code generation: golden files, geometry, structure and determinism. Pure: no Django, no database.
 
-The golden files under ``golden/`` pin the exact bytes of one program per design. After an intended change
-to the output, regenerate them and review the diff:
+The golden files under ``golden/`` pin the exact bytes of one program per design and post
+(``{shape}.{post}.{extension}``). After an intended change to the output, regenerate them and review the diff:
 
     RMOS_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -p no:django tests/toolpaths/test_gcode.py
 """
@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.toolpaths.shop import MACHINE, ROUTER
-from toolpaths.gcode import ARC_CCW, FEED, RAPID, Move, format_number, generate
+from toolpaths import posts
+from toolpaths.gcode import ARC_CCW, FEED, HELIX, PARK, RAMP, RAPID, Move, format_number, generate
+from toolpaths.posts import GenerationRefused
 from toolpaths.verify import verify
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
@@ -74,16 +76,32 @@ GOLDEN_CASES = {
     "pocket_rect": (ROUTER, CUT),
 }
 MOTION_LINE = re.compile(r"^G[0-3] ")
+POSTS = sorted(posts.POSTS)
+NUMBERED = {**ROUTER, "tool_number": 4}
 
 
-def program(case, *, tool=None, cut=None, **changes):
+def program(case, *, tool=None, cut=None, post=None, **changes):
     default_tool, default_cut = GOLDEN_CASES[case]
     return generate(
         design={**DESIGNS[case], **changes},
         cut=cut or default_cut,
         tool=tool or default_tool,
         machine=MACHINE,
+        post=post,
     )
+
+
+def golden_path(shape: str, post: str) -> Path:
+    return GOLDEN_DIR / f"{shape}.{post}.{posts.file_extension(post)}"
+
+
+def golden_program(shape: str, post: str):
+    """The program a golden file pins: the router cases load a numbered tool, so a post with a tool table writes
+    its tool change."""
+    return program(shape, tool=NUMBERED if GOLDEN_CASES[shape][0] is ROUTER else None, post=post)
+
+
+GOLDEN_KEYS = [(shape, post) for shape in sorted(GOLDEN_CASES) for post in POSTS]
 
 
 def cutting_moves(moves):
@@ -103,10 +121,10 @@ def arc_radii(moves):
     return [round(math.hypot(move.i, move.j), 3) for move in moves if move.kind == ARC_CCW]
 
 
-@pytest.mark.parametrize("shape", sorted(GOLDEN_CASES))
-def test_gcode_matches_golden_file(shape):
-    text = program(shape).gcode_text
-    golden = GOLDEN_DIR / f"{shape}.nc"
+@pytest.mark.parametrize(("shape", "post"), GOLDEN_KEYS)
+def test_gcode_matches_golden_file(shape, post):
+    text = golden_program(shape, post).gcode_text
+    golden = golden_path(shape, post)
     if UPDATE_GOLDEN:
         GOLDEN_DIR.mkdir(exist_ok=True)
         golden.write_bytes(text.encode("ascii"))
@@ -149,25 +167,120 @@ def test_gcode_deterministic_for_equal_inputs(shape):
     assert first.moves == second.moves
 
 
+@pytest.mark.parametrize("post", POSTS)
 @pytest.mark.parametrize("shape", sorted(GOLDEN_CASES))
-def test_gcode_structure_in_order(shape):
-    text = program(shape).gcode_text
+def test_gcode_structure_in_order(shape, post):
+    text = program(shape, post=post).gcode_text
     lines = text.splitlines()
-    header = [line for line in lines if line.startswith("(")]
-    code = lines[len(header) :]
-    safe = f"G0 Z{format_number(GOLDEN_CASES[shape][1]['safe_z_mm'])}"
+    first_code = next(k for k, line in enumerate(lines) if not line.startswith("("))
+    header, code = lines[:first_code], lines[first_code:]
+    tool, cut = GOLDEN_CASES[shape]
+    safe = f"G0 Z{format_number(cut['safe_z_mm'])}"
     assert all(line.startswith("(") and line.endswith(")") for line in header)
-    assert not any(line.startswith("(") for line in code)
     assert any(f"RMOS program: {shape}" in line for line in header)
     assert any("Z0 = top of stock" in line for line in header)
     assert any("units: mm" in line for line in header)
+    assert any(line.startswith("(entry: ") for line in header)
     # The work offset of the fixture the job was judged on is selected before the first move.
     assert any("fixture: table_centre G54" in line for line in header)
-    assert code[:2] == ["G21 G90 G17 G54", safe]
-    assert code[2] == f"M3 S{format_number(GOLDEN_CASES[shape][1]['rpm'])}"
-    assert code[3] == "G4 P2"
-    assert code[-3:] == [safe, "M5", "M30"]
+    # The safety line: cutter compensation off on a line before the plane is set.
+    assert code[:2] == ["G40 G49 G80", "G21 G90 G91.1 G94 G17 G54"]
+    # No tool-table number: a touch-off stop naming the tool and where Z0 is.
+    stop = code.index("M0")
+    assert any(tool["tool_id"] in line for line in code[2:stop])
+    assert any("TOUCH OFF Z0" in line for line in code[2:stop])
+    assert code[stop + 1 : stop + 4] == [safe, f"M3 S{format_number(cut['rpm'])}", _dwell(post, 2)]
+    # The park: the top of the Z travel (soft limit Z0) above work zero (bed Z-100 + 6 mm stock), less 1 mm.
+    park = "G0 Z93"
+    assert code[-4:] == [safe, "M5", park, "M30"]
     assert text.endswith("M30\n")
+
+
+def _dwell(post: str, seconds: float) -> str:
+    return f"G4 P{format_number(seconds * 1000 if post == 'mach3' else seconds)}"
+
+
+@pytest.mark.parametrize("post", ["linuxcnc", "mach3"])
+def test_tool_table_posts_change_and_measure_a_numbered_tool(post):
+    code = program("slot", tool=NUMBERED, post=post).gcode_text.splitlines()
+    assert "T4 M6 G43 H4" in code
+    assert "M0" not in code
+
+
+def test_grbl_has_no_tool_table_so_a_numbered_tool_is_still_a_touch_off_stop():
+    text = program("slot", tool=NUMBERED, post="grbl").gcode_text
+    assert "M6" not in text
+    assert "G43" not in text
+    assert "\nM0\n" in text
+    assert all(len(line) <= posts.POSTS["grbl"].max_line for line in text.splitlines())
+    assert verify(text, design=DESIGNS["slot"], cut=CUT, machine=MACHINE, post="grbl") == []
+
+
+def test_the_wait_after_the_spindle_starts_is_the_machines_spindle_ramp():
+    machine = {**MACHINE, "spindle_ramp_s": 7.5}
+    for post, word in (("linuxcnc", "G4 P7.5"), ("grbl", "G4 P7.5"), ("mach3", "G4 P7500")):
+        text = generate(design=DESIGNS["slot"], cut=CUT, tool=ROUTER, machine=machine, post=post).gcode_text
+        assert word in text.splitlines()
+
+
+def test_unknown_post_is_refused_naming_the_known_ones():
+    with pytest.raises(GenerationRefused, match="known posts: linuxcnc, grbl, mach3"):
+        program("slot", post="fanuc")
+
+
+SMALL = {**ROUTER, "diameter_mm": 1.5875, "tool_id": "router:upcut_1_16in"}
+NOT_CENTRE = {**ROUTER, "centre_cutting": False}
+
+
+ENTRIES = [("ring", HELIX), ("pocket_circle", HELIX), ("pocket_rect", RAMP), ("slot", RAMP)]
+
+
+@pytest.mark.parametrize(("shape", "role"), ENTRIES)
+@pytest.mark.parametrize("tool", [SMALL, NOT_CENTRE], ids=["small", "not_centre_cutting"])
+def test_small_or_non_centre_cutting_tools_ramp_or_helix_in_never_plunge(shape, role, tool):
+    cut = {**CUT, "stepdown_mm": 1.0}
+    result = program(shape, tool=tool, cut=cut)
+    moves = result.moves
+    entries = [move for move in moves if move.role == role]
+    assert entries, result.entry
+    # No straight plunge below the stock top.
+    z = None
+    for move in moves:
+        if move.kind == FEED and move.x is None and move.y is None:
+            assert move.z >= 0
+        z = z if move.z is None else move.z
+    assert ("helix" if role == HELIX else "ramp") in result.entry
+    assert verify(result.gcode_text, design={**DESIGNS[shape]}, cut=cut, machine=MACHINE) == []
+
+
+def test_ramps_are_no_steeper_than_the_entry_angle():
+    result = program("slot", tool=SMALL, cut={**CUT, "stepdown_mm": 1.0})
+    x = y = z = None
+    for move in result.moves:
+        if move.role == RAMP:
+            run = math.dist((x, y), (move.x, move.y))
+            assert (z - move.z) / run <= math.tan(math.radians(10)) + 1e-3
+        x = x if move.x is None else move.x
+        y = y if move.y is None else move.y
+        z = z if move.z is None else move.z
+
+
+def test_non_centre_cutting_tool_without_room_to_ramp_is_refused():
+    with pytest.raises(GenerationRefused, match="does not cut at its centre"):
+        program("pocket_circle", tool=NOT_CENTRE, d=3.2)
+
+
+def test_centre_cutting_small_tool_without_room_plunges_and_says_so():
+    tool = {**SMALL, "diameter_mm": 2.0}
+    result = program("pocket_circle", tool=tool, d=2.2, cut={**CUT, "stepdown_mm": 1.0})
+    assert "no room to ramp" in result.entry
+
+
+def test_program_parks_at_the_top_of_the_travel_after_the_spindle_stops():
+    moves = program("slot").moves
+    assert moves[-1].role == PARK
+    # Soft limit Z0 less the work zero (bed Z-100 + 6 mm stock) less the 1 mm margin.
+    assert moves[-1].z == 93.0
 
 
 @pytest.mark.parametrize("shape", sorted(GOLDEN_CASES))
@@ -184,6 +297,7 @@ def test_gcode_plunges_at_plunge_feed_and_cuts_at_feed(shape):
     for move in program(shape).moves:
         if move.kind == FEED and move.x is None:
             assert move.feed == cut["plunge_mm_min"]
+            assert move.role == "plunge"
         elif move.kind != RAPID:
             assert move.feed == cut["feed_mm_min"]
 
@@ -315,7 +429,7 @@ def test_vbit_offsets_by_width_at_full_depth():
 def test_header_comment_survives_parentheses_in_names():
     tool = {**ROUTER, "name": "bit (old) ; M30"}
     text = program("slot", tool=tool).gcode_text
-    header = text.splitlines()[2]
+    header = next(line for line in text.splitlines() if "tool: " in line)
     assert header.count("(") == 1
     assert header.endswith(")")
     assert ";" not in header
@@ -373,3 +487,56 @@ def test_generate_fast_for_full_fretboard_and_fine_rosette():
     assert len(rosette_program.moves) > 1000
     # Milliseconds in practice; the bound only catches an accidental quadratic on a busy machine.
     assert elapsed < 0.5
+
+
+# --- clearance and retract planes ---------------------------------------------------------------------------
+
+FRET_ROUTER = {**ROUTER, "tool_id": "router:fret_0_58mm", "diameter_mm": 0.584}
+# A 20 mm clamp over the board's upper edge between frets 1 and 2 (at X36.4 and X70.7 from the nut).
+CLAMPED = {
+    **MACHINE,
+    "fixtures": [
+        {
+            **MACHINE["fixtures"][0],
+            "clamps": [
+                {"name": "edge clamp", "x_min_mm": 45, "x_max_mm": 60, "y_min_mm": 20, "y_max_mm": 60, "height_mm": 20}
+            ],
+        }
+    ],
+}
+
+
+def _xy_rapids(moves):
+    """(start, end, z) of every XY rapid after the first, with modal axes filled in."""
+    x = y = z = None
+    hops = []
+    for move in moves:
+        nx = x if move.x is None else move.x
+        ny = y if move.y is None else move.y
+        nz = z if move.z is None else move.z
+        if move.kind == RAPID and move.x is not None and x is not None:
+            hops.append(((x, y), (nx, ny), nz))
+        x, y, z = nx, ny, nz
+    return hops
+
+
+def test_hops_between_features_run_at_the_retract_plane_except_over_a_clamp():
+    # The clamp stands 14 mm above the 6 mm stock: the clearance plane is 3 mm above it, Z17.
+    cut = {**CUT, "safe_z_mm": 17.0, "stepdown_mm": 3.0, "depth_mm": 3.0}
+    design = {**DESIGNS["fret_slots"], "x": 0.0, "frets": 4}
+    result = generate(design=design, cut=cut, tool=FRET_ROUTER, machine=CLAMPED)
+    hops = _xy_rapids(result.moves)
+    assert len(hops) == 3
+    crossing = [hop for hop in hops if hop[0][0] < 45 and hop[1][0] > 60]
+    assert [z for *_, z in crossing] == [17.0]
+    assert all(z == 5.0 for hop in hops if hop not in crossing for z in [hop[2]])
+    # The first rapid (from wherever the machine stood) and the last retract are at the clearance plane.
+    assert result.moves[0].z == 17.0
+    assert [move.z for move in result.moves if move.kind == RAPID and move.z is not None][-2] == 17.0
+    assert verify(result.gcode_text, design=design, cut=cut, machine=CLAMPED) == []
+
+
+def test_a_saw_never_drops_to_the_retract_plane():
+    cut = {**SAW_CUT, "safe_z_mm": 17.0}
+    result = program("fret_slots", cut=cut)
+    assert {z for *_, z in _xy_rapids(result.moves)} == {17.0}

@@ -43,34 +43,35 @@ def moves_for(design):
 
 def test_summary_single_slot_hand_computed():
     # Z5 -> plunge 6.5 at 480 (0.8125 s), 30 along X at 1440 (1.25 s), retract 6.5 at the Z rapid
-    # 3000 (0.13 s); the opening retract and the first XY rapid start from an unknown position.
+    # 3000 (0.13 s), park 88 mm up to Z93 (1.76 s); the opening retract and the first XY rapid start from an
+    # unknown position.
     summary = summarize(moves_for(SLOT), machine=MACHINE)
     assert summary == {
-        "moves": {"rapid": 3, "feed": 2, "arc": 0, "total": 5},
+        "moves": {"rapid": 4, "feed": 2, "arc": 0, "total": 6},
         "cut_length_mm": 36.5,
-        "rapid_length_mm": 6.5,
-        "bounds": {"x_min": 0.0, "x_max": 30.0, "y_min": 0.0, "y_max": 0.0, "z_min": -1.5, "z_max": 5.0},
-        "estimated_time_s": pytest.approx(0.8125 + 1.25 + 0.13, abs=1e-3),
+        "rapid_length_mm": 6.5 + 88,
+        "bounds": {"x_min": 0.0, "x_max": 30.0, "y_min": 0.0, "y_max": 0.0, "z_min": -1.5, "z_max": 93.0},
+        "estimated_time_s": pytest.approx(0.8125 + 1.25 + 0.13 + 1.76, abs=1e-3),
     }
 
 
 def test_summary_square_pocket_hand_computed():
     # A 3 mm tool in a 10 mm square: the centre stays within +-3.5. Stepover 1.2 over 7 mm gives
     # 6 gaps of 7/6, so 7 rows of 7 mm plus 7 mm of steps (56), then the 4 x 7 mm finishing pass (28),
-    # after a 6.5 mm plunge.
+    # after a 6.5 mm plunge; the park lifts 88 mm to the top of the travel.
     summary = summarize(moves_for(SQUARE_POCKET), machine=MACHINE)
-    assert summary["moves"] == {"rapid": 3, "feed": 1 + 13 + 4, "arc": 0, "total": 21}
+    assert summary["moves"] == {"rapid": 4, "feed": 1 + 13 + 4, "arc": 0, "total": 22}
     assert summary["cut_length_mm"] == pytest.approx(6.5 + 56 + 28)
-    assert summary["rapid_length_mm"] == pytest.approx(6.5)
+    assert summary["rapid_length_mm"] == pytest.approx(6.5 + 88)
     assert summary["bounds"] == {
         "x_min": -3.5,
         "x_max": 3.5,
         "y_min": -3.5,
         "y_max": 3.5,
         "z_min": -1.5,
-        "z_max": 5.0,
+        "z_max": 93.0,
     }
-    expected = 6.5 / 480 * 60 + 84 / 1440 * 60 + 6.5 / 3000 * 60
+    expected = 6.5 / 480 * 60 + 84 / 1440 * 60 + (6.5 + 88) / 3000 * 60
     assert summary["estimated_time_s"] == pytest.approx(expected, abs=1e-3)
 
 

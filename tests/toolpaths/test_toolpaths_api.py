@@ -6,8 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from feasibility.models import Tool
 from feasibility.shop_data import MACHINES, MATERIALS, TOOLS
 from runs.models import RunArtifact
+from toolpaths import posts
 
 URL = "/api/rmos/toolpaths"
 ROUTER_RING = {
@@ -53,7 +55,7 @@ def test_toolpaths_saw_job_end_to_end(operator_client):
     body = response.json()
     assert body["mode"] == "saw"
     assert "(fixture: fretboard_sled G54" in body["gcode_text"]
-    assert "\nG21 G90 G17 G54\n" in body["gcode_text"]
+    assert "\nG40 G49 G80\nG21 G90 G91.1 G94 G17 G54\n" in body["gcode_text"]
     artifact = RunArtifact.objects.get(run_id=body["run_id"])
     assert artifact.gcode_sha256 == hashlib.sha256(body["gcode_text"].encode()).hexdigest()
     # The artifact keeps the machine's fixtures as they were, so later edits cannot change where this job sat.
@@ -230,7 +232,7 @@ def test_toolpaths_program_selects_the_named_fixtures_work_offset(operator_clien
     response = operator_client.post(URL, {**ROUTER_RING, "fixture": "spoilboard"}, format="json")
     assert response.status_code == 200, response.json()
     text = response.json()["gcode_text"]
-    assert "\nG21 G90 G17 G55\n" in text
+    assert "\nG21 G90 G91.1 G94 G17 G55\n" in text
     assert "(fixture: spoilboard G55 - Spoilboard, work zero at the centre" in text
     assert "(work zero: X0 Y0 = centre of the ring, Z0 = top of stock)" in text
 
@@ -253,3 +255,81 @@ def test_toolpaths_pocket_whose_arc_rounded_to_nothing_is_released_and_verified(
     response = operator_client.post(URL, request, format="json")
     assert response.status_code == 200, response.json()
     assert "I-0.001 J0" not in response.json()["gcode_text"]
+
+
+# --- posts --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("machine_id", "post", "tool_change"),
+    [("router_a", "linuxcnc", "\nT4 M6 G43 H4\n"), ("desktop_4040", "grbl", "\nM0\n")],
+)
+def test_toolpaths_default_post_is_the_machines_controller(operator_client, machine_id, post, tool_change):
+    response = operator_client.post(URL, {**ROUTER_RING, "machine_id": machine_id}, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert tool_change in body["gcode_text"]
+    assert body["toolpaths"]["post"] == post
+    assert body["toolpaths"]["post_version"] == posts.POSTS[post].version
+    assert body["toolpaths"]["entry"].startswith("straight plunge")
+    artifact = RunArtifact.objects.get(run_id=body["run_id"])
+    # The post is inside the hashed toolpaths output, and the hash covers the exact text.
+    assert artifact.toolpaths["post"] == post
+    assert artifact.toolpaths["post_version"] == body["toolpaths"]["post_version"]
+    assert artifact.gcode_sha256 == hashlib.sha256(body["gcode_text"].encode()).hexdigest()
+
+
+def test_toolpaths_requested_post_overrides_the_controller_and_is_recorded(operator_client):
+    response = operator_client.post(URL, {**ROUTER_RING, "post": "mach3"}, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    # Mach3 reads G4 P in milliseconds: router_a's 5 s spindle ramp.
+    assert "\nG4 P5000\n" in body["gcode_text"]
+    artifact = RunArtifact.objects.get(run_id=body["run_id"])
+    assert artifact.toolpaths["post"] == "mach3"
+    assert artifact.request["post"] == "mach3"
+    grbl = operator_client.post(URL, {**ROUTER_RING, "post": "grbl"}, format="json").json()
+    assert "M6" not in grbl["gcode_text"]
+    assert grbl["_hashes"]["gcode_sha256"] != body["_hashes"]["gcode_sha256"]
+    assert grbl["_hashes"]["toolpaths_sha256"] != body["_hashes"]["toolpaths_sha256"]
+
+
+@pytest.mark.parametrize("post", ["fanuc", "", "LINUXCNC", 3, ["grbl"], {"name": "grbl"}])
+def test_toolpaths_unknown_post_is_400_naming_the_known_posts(operator_client, post):
+    before = RunArtifact.objects.count()
+    response = operator_client.post(URL, {**ROUTER_RING, "post": post}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["errors"]["post"] == [f"Unknown post {post!r}; known posts: linuxcnc, grbl, mach3."] or (
+        "known posts: linuxcnc, grbl, mach3" in body["errors"]["post"][0]
+    )
+    # The refusal is an ERROR artifact; no G-code anywhere.
+    assert RunArtifact.objects.count() == before + 1
+    assert RunArtifact.objects.get(run_id=body["run_id"]).gcode_text is None
+
+
+def test_toolpaths_tool_that_cannot_enter_the_cut_is_refused_with_the_reason(operator_client):
+    # A straight (not centre-cutting) 1/4 in bit in a pocket barely wider than itself: no room to ramp or helix.
+    Tool.objects.create(
+        **{
+            **next(tool for tool in TOOLS if tool["tool_id"] == "router:upcut_1_4in"),
+            "tool_id": "router:straight_1_4in",
+            "tool_number": 30,
+            "centre_cutting": False,
+        }
+    )
+    request = {
+        "tool_id": "router:straight_1_4in",
+        "material_id": "walnut",
+        "machine_id": "router_a",
+        "fixture": "spoilboard",
+        "design": {"shape": "pocket_circle", "d": 6.6, "depth": 1},
+    }
+    response = operator_client.post(URL, request, format="json")
+    assert response.status_code == 409, response.json()
+    body = response.json()
+    assert "does not cut at its centre" in body["detail"]
+    artifact = RunArtifact.objects.get(run_id=body["run_id"])
+    assert artifact.status == "BLOCKED"
+    assert artifact.errors[0]["code"] == "POST_REFUSED"
+    assert artifact.gcode_text is None

@@ -36,7 +36,9 @@ DESIGN = {
 # A hand-written program in the generator's dialect; each test below breaks one thing in it.
 VALID = """\
 (hand-written slot)
-G21 G90 G17 G54
+G40 G49 G80
+G21 G90 G91.1 G94 G17 G54
+T1 M6 G43 H1
 G0 Z5
 M3 S18000
 G4 P2
@@ -80,12 +82,12 @@ def test_verify_generated_program_has_no_problems():
 
 def test_verify_rapid_into_stock_caught():
     problem = only(broken("G1 Z-1.5 F480", "G0 Z-1.5"), v.RAPID_INTO_STOCK)
-    assert problem.startswith("line 7:")
+    assert problem.startswith("line 9:")
 
 
 def test_verify_xy_rapid_below_safe_z_caught():
     problems = broken("G1 X20 Y0 F1440", "G0 X20 Y0")
-    assert only(problems, v.RAPID_XY_BELOW_SAFE_Z).startswith("line 8:")
+    assert only(problems, v.RAPID_XY_BELOW_SAFE_Z).startswith("line 10:")
 
 
 def test_verify_xy_rapid_above_stock_but_below_safe_z_caught():
@@ -107,7 +109,7 @@ def test_verify_cut_after_spindle_stopped_caught():
 
 
 def test_verify_feed_move_in_air_with_spindle_off_allowed():
-    text = VALID.replace("M3 S18000\nG4 P2\nG0 X0 Y0\n", "G0 X0 Y0\nG1 Z1 F480\nM3 S18000\n")
+    text = VALID.replace("M3 S18000\nG4 P2\nG0 X0 Y0\n", "G0 X0 Y0\nG1 Z1 F480\nM3 S18000\nG4 P2\n")
     assert check(text) == []
 
 
@@ -170,12 +172,12 @@ def test_verify_arc_with_radius_rounded_to_nothing_caught(start, arc):
 
 
 def test_verify_other_work_offset_caught():
-    problem = only(broken("G21 G90 G17 G54", "G21 G90 G17 G55"), v.WRONG_WORK_OFFSET)
+    problem = only(broken("G21 G90 G91.1 G94 G17 G54", "G21 G90 G91.1 G94 G17 G55"), v.WRONG_WORK_OFFSET)
     assert "G54" in problem
 
 
 def test_verify_without_work_offset_caught():
-    only(broken("G21 G90 G17 G54", "G21 G90 G17"), v.MODES_NOT_SET)
+    only(broken("G21 G90 G91.1 G94 G17 G54", "G21 G90 G91.1 G94 G17"), v.MODES_NOT_SET)
 
 
 def test_verify_machine_without_the_fixture_refuses_everything():
@@ -203,7 +205,7 @@ def test_verify_cut_without_feed_caught():
 
 def test_verify_deeper_than_design_depth_caught():
     problem = only(broken("G1 Z-3 F480", "G1 Z-3.5 F480"), v.TOO_DEEP)
-    assert problem.startswith("line 9:")
+    assert problem.startswith("line 11:")
 
 
 def test_verify_depth_within_tolerance_accepted():
@@ -226,6 +228,10 @@ def test_verify_missing_m5_before_m30_caught():
     only(broken("M5\n", ""), v.NO_M5_BEFORE_M30)
 
 
+def test_verify_park_after_spindle_off_accepted():
+    assert check(VALID.replace("M5\nM30", "M5\nG0 Z90\nM30")) == []
+
+
 def test_verify_program_ending_below_safe_z_caught():
     only(broken("G0 Z5\nM5", "G0 Z1\nM5"), v.NOT_RETRACTED)
 
@@ -236,10 +242,10 @@ def test_verify_program_ending_below_safe_z_caught():
 )
 def test_verify_garbage_line_caught(line):
     problem = only(broken("G4 P2\n", f"G4 P2\n{line}\n"), v.UNPARSEABLE)
-    assert problem.startswith("line 6:")
+    assert problem.startswith("line 8:")
 
 
-@pytest.mark.parametrize("word", ["T1", "M6", "G91", "G20", "G41", "R5", "N10", "G91.1", "M8"])
+@pytest.mark.parametrize("word", ["G43.1", "M7", "G91", "G20", "G41", "R5", "N10", "G90.1", "M8", "G93", "G53"])
 def test_verify_unknown_word_caught(word):
     only(broken("G4 P2\n", f"G4 P2\n{word}\n"), v.UNKNOWN_WORD)
 
@@ -261,7 +267,110 @@ def test_verify_pathological_line_fast(line):
 
 
 def test_verify_motion_before_modes_set_caught():
-    only(broken("G21 G90 G17 G54\n", ""), v.MODES_NOT_SET)
+    only(broken("G21 G90 G91.1 G94 G17 G54\n", ""), v.MODES_NOT_SET)
+
+
+@pytest.mark.parametrize("word", ["G21 ", "G90 ", "G91.1 ", "G94 "])
+def test_verify_safety_line_missing_a_mode_an_earlier_program_could_leave_caught(word):
+    only(broken("G21 G90 G91.1 G94 G17 G54", "G21 G90 G91.1 G94 G17 G54".replace(word, "")), v.MODES_NOT_SET)
+
+
+@pytest.mark.parametrize("old", ["G40 G49 G80\n", "G40 ", "G80"])
+def test_verify_cutter_compensation_and_cycles_must_be_cancelled(old):
+    problems = broken(old, "")
+    assert any(v.MODES_NOT_SET in problem or v.PLANE_BEFORE_G40 in problem for problem in problems), problems
+
+
+def test_verify_length_offset_neither_cancelled_nor_applied_caught():
+    # A touch-off stop instead of a tool change: nothing says which length offset an earlier program left.
+    text = VALID.replace("G40 G49 G80", "G40 G80").replace("T1 M6 G43 H1\n", "M0\n")
+    only(check(text), v.MODES_NOT_SET)
+
+
+def test_verify_plane_on_the_same_line_as_g40_caught():
+    # RS274NGC sets the plane before it cancels cutter compensation within one line.
+    text = VALID.replace("G40 G49 G80\nG21 G90 G91.1 G94 G17 G54", "G49 G80\nG40 G21 G90 G91.1 G94 G17 G54")
+    only(check(text), v.PLANE_BEFORE_G40)
+
+
+def test_verify_cut_without_a_tool_selected_caught():
+    only(broken("T1 M6 G43 H1\n", ""), v.NO_TOOL)
+
+
+def test_verify_touch_off_stop_selects_the_tool():
+    assert check(VALID.replace("T1 M6 G43 H1\n", "(LOAD TOOL: 3 mm bit)\nM0\n")) == []
+
+
+def test_verify_length_offset_of_another_tool_caught():
+    only(broken("T1 M6 G43 H1", "T1 M6 G43 H2"), v.TOOL_MISMATCH)
+
+
+def test_verify_tool_change_without_a_length_offset_caught():
+    only(broken("T1 M6 G43 H1", "T1 M6"), v.NO_TOOL)
+
+
+def test_verify_wait_shorter_than_the_spindle_ramp_caught():
+    problem = only(check(VALID.replace("G4 P2", "G4 P1")), v.NO_SPINDLE_WAIT)
+    assert "waited 1 s, its ramp is 2 s" in problem
+    only(check(VALID.replace("G4 P2\n", "")), v.NO_SPINDLE_WAIT)
+
+
+def test_verify_reads_mach3_dwell_in_milliseconds():
+    mach3 = v.verify(VALID, design=DESIGN, cut=CUT, machine=MACHINE, post="mach3")
+    assert "waited 0.002 s" in only(mach3, v.NO_SPINDLE_WAIT)
+    assert v.verify(VALID.replace("G4 P2", "G4 P2000"), design=DESIGN, cut=CUT, machine=MACHINE, post="mach3") == []
+
+
+def test_verify_grbl_rejects_tool_table_words():
+    problems = v.verify(VALID, design=DESIGN, cut=CUT, machine=MACHINE, post="grbl")
+    assert "M6" in only(problems, v.POST_REJECTS)
+    touch_off = VALID.replace("T1 M6 G43 H1\n", "(load the 3 mm bit, touch off Z0)\nM0\n")
+    assert v.verify(touch_off, design=DESIGN, cut=CUT, machine=MACHINE, post="grbl") == []
+
+
+def test_verify_grbl_line_length_caught():
+    long_comment = "(" + "x" * 75 + ")\n"
+    problems = v.verify(long_comment + VALID, design=DESIGN, cut=CUT, machine=MACHINE, post="grbl")
+    only(problems, v.LINE_TOO_LONG)
+
+
+def test_verify_non_ascii_caught():
+    only(check(VALID.replace("(hand-written slot)", "(hand-written slot \u2013 rosewood)")), v.NOT_ASCII)
+
+
+def test_verify_unknown_post_is_a_problem_not_an_exception():
+    problems = v.verify(VALID, design=DESIGN, cut=CUT, machine=MACHINE, post="fanuc")
+    assert problems == ["unknown post 'fanuc'; known posts: linuxcnc, grbl, mach3"]
+
+
+CLAMPED = {
+    **MACHINE,
+    "fixtures": [
+        {
+            **MACHINE["fixtures"][0],
+            "clamps": [
+                {"name": "toe", "x_min_mm": 8, "x_max_mm": 12, "y_min_mm": -20, "y_max_mm": -10, "height_mm": 10}
+            ],
+        }
+    ],
+}
+
+
+def test_verify_rapid_over_a_clamp_below_its_clearance_caught():
+    # The clamp stands 10 mm above the bed: 4 mm above the 6 mm stock, so rapids over it stay at Z7 or higher.
+    text = VALID.replace("G0 X0 Y0\n", "G0 X10 Y-30\nG0 X10 Y0\n")
+    problem = only(v.verify(text, design=DESIGN, cut=CUT, machine=CLAMPED), v.RAPID_NEAR_CLAMP)
+    assert "Z5 < Z7" in problem
+    high = text.replace("G0 Z5", "G0 Z7")
+    assert v.verify(high, design=DESIGN, cut={**CUT, "safe_z_mm": 7.0}, machine=CLAMPED) == []
+
+
+def test_verify_helix_judged_by_its_z_share_of_the_feed():
+    # Half a turn of radius 5 dropping 1.5 mm at F1440: Z moves at about 137 mm/min, under the 3000 limit.
+    helix = VALID.replace("G1 Z-1.5 F480\n", "G1 Z0 F480\nG3 X10 Y0 Z-1.5 I5 J0 F1440\nG3 X0 Y0 I-5 J0\n")
+    assert check(helix) == []
+    steep = helix.replace("G3 X10 Y0 Z-1.5 I5 J0 F1440", "G3 X0.2 Y0 Z-1.5 I0.1 J0 F9000")
+    assert "Z at" in only(check(steep), v.FEED_ABOVE_MAX)
 
 
 def test_verify_lowercase_spacing_and_comments_accepted():
@@ -287,3 +396,20 @@ def test_verify_limits_depth_by_shallower_of_design_and_cut():
 @given(st.text(alphabet=st.sampled_from("GMXYZIJFSP0123456789.-+ ();\n\t%eN"), max_size=200))
 def test_verify_never_raises_on_arbitrary_text(text):
     assert isinstance(check(text), list)
+
+
+def test_verify_hop_at_the_retract_plane_allowed_away_from_clamps_refused_over_one():
+    # Safe Z7 (above the clamp), retract plane Z5: a hop from a known position may run at Z5 where it crosses
+    # no clamp.
+    cut = {**CUT, "safe_z_mm": 7.0}
+    text = VALID.replace("G0 Z5\nM3", "G0 Z7\nM3").replace("G0 Z5\nM5", "G0 Z7\nM5")
+    hop_clear = text.replace("G1 X0 Y0 F1440\n", "G0 Z5\nG0 X0 Y5\nG1 Z-3 F480\nG1 X0 Y0 F1440\n")
+    assert v.verify(hop_clear, design=DESIGN, cut=cut, machine=CLAMPED) == []
+    over_clamp = text.replace("G1 X0 Y0 F1440\n", "G0 Z5\nG0 X10 Y-15\nG1 Z-3 F480\nG1 X0 Y0 F1440\n")
+    only(v.verify(over_clamp, design=DESIGN, cut=cut, machine=CLAMPED), v.RAPID_NEAR_CLAMP)
+
+
+def test_verify_first_rapid_from_an_unknown_position_needs_the_clearance_plane():
+    cut = {**CUT, "safe_z_mm": 7.0}
+    problems = v.verify(VALID.replace("G0 Z5\nM5", "G0 Z7\nM5"), design=DESIGN, cut=cut, machine=MACHINE)
+    assert "< safe Z7" in only(problems, v.RAPID_XY_BELOW_SAFE_Z)

@@ -1,18 +1,27 @@
 (RMOS program: pocket_circle)
 (design: d=20 depth=3 at X50 Y-40)
-(tool: router:downcut_3mm - 3 mm 2-flute downcut)
+(tool: router:downcut_3mm - 3 mm 2-flute downcut T4)
 (tool kind: router D3, cutting width 3)
 (machine: router_a)
 (cut: S18000 feed 1440 plunge 480 mm/min)
-(depth: 2 passes of 1.5 mm, safe Z5)
+(depth: 2 passes of 1.5 mm)
+(clearance plane: Z5, above every clamp - rapids to the first cut and)
+(over clamps only there)
+(retract plane between features, away from clamps: Z5)
 (stepover 1.2 mm)
-(entry: straight plunge at the plunge feed, rapids only at safe Z)
 (fixture: table_centre G54 - Table, work zero at the centre of travel)
 (work zero: X0 Y0 = centre of the pocket, Z0 = top of stock)
 (touch off Z0 on the stock: 6 mm above the fixture bed)
 (X Y Z = tool tip centre)
 (units: mm)
-G21 G90 G17 G54
+(entry: straight plunge at F480: centre-cutting D3, 1.5 mm per level)
+(at most)
+G40 G49 G80
+G21 G90 G91.1 G94 G17 G54
+(LOAD TOOL: router:downcut_3mm - 3 mm 2-flute downcut)
+(TOUCH OFF Z0: the tool tip on the top of the stock, 6 mm above the)
+(fixture bed, then press cycle start)
+M0
 G0 Z5
 M3 S18000
 G4 P2
@@ -69,4 +78,5 @@ G3 X51.062 Y-40 I1.062 J0
 G1 X50 Y-40
 G0 Z5
 M5
+G0 Z93
 M30

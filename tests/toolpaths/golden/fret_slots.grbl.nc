@@ -4,14 +4,22 @@
 (tool kind: saw D140 kerf 0.6, cutting width 0.6)
 (machine: router_a)
 (cut: S8000 feed 600 plunge 300 mm/min)
-(depth: 3 passes of 1 mm, safe Z5)
-(entry: straight plunge at the plunge feed, rapids only at safe Z)
+(depth: 3 passes of 1 mm)
+(clearance plane: Z5, above every clamp - rapids to the first cut and)
+(over clamps only there)
+(retract plane between features, away from clamps: Z5)
 (fixture: table_centre G54 - Table, work zero at the centre of travel)
 (work zero: X0 = nut line, Y0 = board centreline, Z0 = top of stock)
 (touch off Z0 on the stock: 6 mm above the fixture bed)
 (X Y Z = lowest point of the saw blade)
 (units: mm)
-G21 G90 G17 G54
+(entry: steps down beside the board, in the air, at the plunge feed)
+G40 G49 G80
+G21 G90 G91.1 G94 G17 G54
+(LOAD TOOL: saw:thin_140 - 140 mm thin-kerf fret saw)
+(TOUCH OFF Z0: the lowest point of the blade on the top of the stock,)
+(6 mm above the fixture bed, then press cycle start)
+M0
 G0 Z5
 M3 S8000
 G4 P2
@@ -208,4 +216,5 @@ G1 Z-3 F300
 G1 X186 Y-50.273 F600
 G0 Z5
 M5
+G0 Z93
 M30
