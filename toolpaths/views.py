@@ -94,10 +94,24 @@ def _drawing(artifact) -> str:
             detail=f"The stored G-code is outside the subset RMOS reads: {exc}",
             run_id=artifact.run_id,
         ) from None
-    svg = render_svg(moves, machine=_drawable_machine(artifact.registry_snapshot), title=artifact.run_id)
+    svg = render_svg(
+        moves,
+        machine=_drawable_machine(artifact.registry_snapshot),
+        title=artifact.run_id,
+        fixture_id=_judged_fixture(artifact),
+    )
     if len(svg) <= PREVIEW_CACHE_MAX_BYTES:
         cache.set(key, svg, timeout=None)  # the artifact never changes: nothing to expire
     return svg
+
+
+def _judged_fixture(artifact) -> str | None:
+    """The fixture the run was judged on (its cut says), so the envelope is drawn in that fixture's work
+    coordinates; None for runs recorded before fixtures (the machine's default then)."""
+    feasibility = artifact.feasibility if isinstance(artifact.feasibility, dict) else {}
+    cut = feasibility.get("cut") if isinstance(feasibility.get("cut"), dict) else {}
+    fixture_id = cut.get("fixture_id")
+    return fixture_id if isinstance(fixture_id, str) else None
 
 
 def _drawable_machine(snapshot) -> dict | None:

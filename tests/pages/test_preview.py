@@ -84,6 +84,19 @@ def test_preview_route_wins_over_the_run_detail_route():
     assert resolve(url("run_" + "a" * 32)).func.view_class is RunPreviewView
 
 
+def test_preview_envelope_is_the_judged_fixtures(operator, operator_client):
+    # On the spoilboard (G55) work zero sits elsewhere than on the default fret-board jig: the envelope drawn
+    # around the cuts must be the soft limits as seen from the fixture the run was judged on.
+    outcome = job(operator, fixture="spoilboard")
+    artifact = RunArtifact.objects.get(run_id=outcome.run_id)
+    assert artifact.feasibility["cut"]["fixture_id"] == "spoilboard"
+    machine = artifact.registry_snapshot["machine"]
+    moves = moves_from_gcode(artifact.gcode_text)
+    drawn = operator_client.get(url(outcome.run_id)).content.decode()
+    assert drawn == render_svg(moves, machine=machine, title=artifact.run_id, fixture_id="spoilboard")
+    assert drawn != render_svg(moves, machine=machine, title=artifact.run_id)
+
+
 @pytest.mark.parametrize("persona", ["operator", "approver", "auditor", "admin_user"])
 def test_preview_any_role_gets_the_drawing_with_etag(request, operator, persona):
     outcome = job(operator)
