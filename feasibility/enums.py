@@ -45,6 +45,7 @@ class Shape(StrEnum):
     FRET_SLOTS = "fret_slots"
     POCKET_CIRCLE = "pocket_circle"
     POCKET_RECT = "pocket_rect"
+    OUTLINE = "outline"
 
 
 class WorkOffset(StrEnum):

@@ -12,6 +12,8 @@ its start point; Z0 the stock top. The fixture's work offset (G54..G59) puts tha
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from dataclasses import dataclass
 
@@ -271,6 +273,8 @@ def feature_width(design: dict) -> float | None:
 
 
 def needs_clearing(design: dict, width: float) -> bool:
+    if design["shape"] == "outline":
+        return design.get("operation") == "pocket"  # a profile is a slot one tool wide round the outline
     feature = feature_width(design)
     return feature is not None and feature > width + EPS
 
@@ -431,3 +435,61 @@ def no_deeper(z: float) -> float:
     scale = 10**OUTPUT_DECIMALS
     # The small offset keeps float noise (-2999.9999999996 for -3) from lifting an exact value a whole step.
     return math.ceil(z * scale - 1e-6) / scale + 0.0
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Outlines from drawings (feasibility.outlines; docs/outlines.md)
+# --------------------------------------------------------------------------------------------------------------
+
+OUTLINE_OPERATIONS = ("profile_outside", "profile_inside", "pocket")
+OUTLINE_DIRECTIONS = ("climb", "conventional")
+# What the engine and the generator hand the outline planner besides the design: the flattening and offset
+# tolerance (chord_mm: how far the tool's path may stray from the exact offset of the drawn curves) and the
+# reader's limits (docs/outlines.md, "Limits and speed"). The rs274 read-back accepts chord_mm of deviation.
+OUTLINE_CHORD_MM = 0.01
+# The design keys that decide the toolpath (x, y only move it; stock_thickness is judged, not planned).
+_OUTLINE_PLAN_KEYS = ("operation", "direction", "depth", "tabs", "layer", "source")
+
+
+def outline_plan(design: dict, text: str, *, diameter: float, stepdown: float, stepover: float, safe_z: float) -> dict:
+    """The outline job (``feasibility.outlines.outline_job``) of a normalised outline design whose drawing is
+    ``text``: findings, parts and, when nothing failed, the toolpath, in the drawing's frame (add the design's
+    x and y for part coordinates). The engine judges it and the generator cuts it with the same arguments (the
+    cut's stepdown, stepover and clearance plane), so both see one path; the last few are kept, so a toolpaths
+    call (which judges, then generates) plans it once. The result is shared: never change it.
+
+    Never raises for what is in the file: a file that cannot be read at all is one failing
+    ``DRAWING_UNREADABLE`` finding (the job's receipt refuses such files with a 400 before they get here)."""
+    key = json.dumps({k: design.get(k) for k in _OUTLINE_PLAN_KEYS}, sort_keys=True)
+    return _outline_plan(key, text, float(diameter), float(stepdown), float(stepover), float(safe_z))
+
+
+@functools.lru_cache(maxsize=4)
+def _outline_plan(key: str, text: str, diameter: float, stepdown: float, stepover: float, safe_z: float) -> dict:
+    from feasibility import outlines  # ezdxf, svgelements and Shapely: loaded by the first outline only
+
+    design = json.loads(key)
+    job = {**design, "shape": "outline", "source": {"format": design["source"]["format"], "data": text}}
+    if job.get("layer") is None:
+        job.pop("layer", None)
+    try:
+        return outlines.outline_job(
+            job,
+            tool_diameter_mm=diameter,
+            stepdown_mm=stepdown,
+            stepover_mm=stepover if design["operation"] == "pocket" else None,
+            safe_z_mm=safe_z,
+            ramp_angle_deg=ENTRY_ANGLE_DEG,
+            tolerances=outlines.Tolerances(chord_mm=OUTLINE_CHORD_MM),
+        )
+    except outlines.DrawingError as exc:
+        finding = {"code": "DRAWING_UNREADABLE", "status": "fail", "message": exc.message, "place": {}}
+        return {"version": outlines.OUTLINES_VERSION, "ok": False, "status": "fail", "findings": [finding],
+                "drawing": None, "parts": [], "toolpath": None}  # fmt: skip
+
+
+def outline_bounds(design: dict, result: dict) -> tuple[float, float, float, float]:
+    """(x_min, x_max, y_min, y_max) of an outline's toolpath in part coordinates, rapids included."""
+    box = result["toolpath"]["bounds"]
+    x, y = float(design["x"]), float(design["y"])
+    return box["x_min"] + x, box["x_max"] + x, box["y_min"] + y, box["y_max"] + y

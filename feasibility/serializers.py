@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from feasibility.enums import Controller
+from feasibility.geometry import OUTLINE_DIRECTIONS, OUTLINE_OPERATIONS
 from feasibility.models import Fixture, Machine, Material, Tool, registry_id_validator
 from feasibility.selectors import FIXTURE_KEYS, MACHINE_KEYS, MATERIAL_KEYS, TOOL_KEYS
 
@@ -112,6 +113,9 @@ def _coordinate(**kwargs) -> serializers.FloatField:
     return StrictFloatField(min_value=-100_000, max_value=100_000, required=False, **kwargs)
 
 
+DRAWING_FORMATS = ("dxf", "svg")
+
+
 class _DesignBase(StrictSerializer):
     shape = serializers.CharField()
     x = _coordinate()
@@ -187,12 +191,58 @@ class PocketRectDesign(_DesignBase):
     depth = _length(required=False)
 
 
+class DrawingSourceSerializer(StrictSerializer):
+    """A drawing: its text (``data``), or a reference to one received before (``sha256``, as a job's answer and
+    artifact name it). The text is kept once by hash (``runs.drawings``); the design keeps the reference."""
+
+    format = serializers.ChoiceField(choices=list(DRAWING_FORMATS), help_text="dxf or svg.")
+    data = serializers.CharField(
+        required=False, trim_whitespace=False, help_text="The file's text (DXF or SVG), as read from the file."
+    )
+    sha256 = serializers.RegexField(
+        r"^[0-9a-f]{64}$", required=False, help_text="A drawing received before: the SHA-256 of its text."
+    )
+    bytes = StrictIntegerField(min_value=0, required=False, help_text="With sha256: the file's size, if known.")
+    name = serializers.CharField(max_length=255, required=False, help_text="The file's name, for people.")
+
+    def validate(self, attrs):
+        if ("data" in attrs) == ("sha256" in attrs):
+            raise serializers.ValidationError({"data": ["Give the drawing's text (data) or its sha256, not both."]})
+        if "data" in attrs and "\x00" in attrs["data"]:
+            raise serializers.ValidationError({"data": ["A DXF or SVG file holds no NUL characters."]})
+        if "bytes" in attrs and "data" in attrs:
+            raise serializers.ValidationError({"bytes": ["bytes goes with sha256; with data it is measured."]})
+        return attrs
+
+
+class OutlineTabsSerializer(StrictSerializer):
+    count = StrictIntegerField(min_value=0, max_value=100, required=False, help_text="Tabs per outer edge.")
+    width = StrictFloatField(min_value=0, max_value=1000, required=False, help_text="Bridge along the edge (mm).")
+    height = StrictFloatField(min_value=0, max_value=1000, required=False, help_text="Above the cut's bottom (mm).")
+
+
+class OutlineDesign(_DesignBase):
+    """Closed outlines from a drawing, cut as a profile or cleared as a pocket (docs/outlines.md)."""
+
+    operation = serializers.ChoiceField(choices=list(OUTLINE_OPERATIONS), required=False)
+    direction = serializers.ChoiceField(
+        choices=list(OUTLINE_DIRECTIONS), required=False, help_text="climb (default) or conventional."
+    )
+    source = DrawingSourceSerializer(required=False)
+    depth = _length(required=False)
+    tabs = OutlineTabsSerializer(required=False, allow_null=True)
+    layer = serializers.CharField(
+        max_length=255, required=False, allow_null=True, help_text="Cut only this layer (DXF layer, SVG layer)."
+    )
+
+
 DESIGN_SERIALIZERS: dict[str, type[_DesignBase]] = {
     "ring": RingDesign,
     "slot": SlotDesign,
     "fret_slots": FretSlotsDesign,
     "pocket_circle": PocketCircleDesign,
     "pocket_rect": PocketRectDesign,
+    "outline": OutlineDesign,
 }
 
 
@@ -217,7 +267,14 @@ class DesignField(serializers.JSONField):
             )
         inner = DESIGN_SERIALIZERS[shape](data=data)
         inner.is_valid(raise_exception=True)
-        return dict(inner.validated_data)
+        return _plain(inner.validated_data)
+
+
+def _plain(value):
+    """Validated data as plain dicts (nested serializers answer OrderedDicts), so designs hash and store alike."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 class StrictRegistryIdField(serializers.CharField):

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from feasibility import drawings
 from feasibility.enums import RiskLevel
 from feasibility.selectors import registry_lookup
 from feasibility.serializers import DISCARDED_CLIENT_KEYS, JobRequestSerializer
 from rmos_site.core.enums import Role
 from rmos_site.core.problems import ProblemError, first_validation_message
 from rmos_site.core.roles import user_roles
+from runs import drawings as store
 from runs.enums import RunKind, RunStatus
 from runs.hashing import sha256_of
 from runs.refusals import Received, engine_failure_record, refusal_record, refuse, storable
@@ -33,6 +35,14 @@ class Evaluation:
     result: dict  # the engine's verdict
     registry_snapshot: dict  # the registry entries the verdict used
     feasibility_sha256: str
+    drawings: dict | None = None  # an outline's drawing text by its SHA-256 (the hash is in the inputs)
+
+    @property
+    def drawing_text(self) -> str | None:
+        """The text of the drawing the judged design names (outlines), for the generator."""
+        design = self.result.get("design") or {}
+        source = design.get("source") if isinstance(design, dict) else None
+        return (self.drawings or {}).get(source.get("sha256")) if isinstance(source, dict) else None
 
     @property
     def risk_level(self) -> str:
@@ -62,15 +72,20 @@ def feasibility_evaluate(*, inputs: dict) -> Evaluation:
     snapshot = registry_lookup(
         tool_id=inputs["tool_id"], material_id=inputs["material_id"], machine_id=inputs["machine_id"]
     )
+    # An outline's drawing, by the hash its design names: the hash is in the inputs, so the verdict's hash
+    # covers the file.
+    texts = store.texts_of(inputs["design"])
     try:
-        result = _engine()(inputs, **snapshot)
+        result = _engine()(inputs, **snapshot, **({"drawings": texts} if texts else {}))
     except Exception as exc:
         raise EngineFailure(f"{type(exc).__name__}: {exc}") from exc
     _check_result(result)
     digest = sha256_of(
         {"inputs": inputs, "registry": snapshot, "engine_version": result["engine_version"], "verdict": result}
     )
-    return Evaluation(inputs=inputs, result=result, registry_snapshot=snapshot, feasibility_sha256=digest)
+    return Evaluation(
+        inputs=inputs, result=result, registry_snapshot=snapshot, feasibility_sha256=digest, drawings=texts or None
+    )
 
 
 def _check_result(result) -> None:
@@ -122,11 +137,20 @@ def job_request(*, kind: str, actor, body: Received) -> tuple[dict, dict]:
             kind=kind, actor=actor, body=body, error="VALIDATION_ERROR", detail="Invalid request.",
             errors=serializer.errors,
         )  # fmt: skip
-    return dict(serializer.validated_data), dict(raw)
+    inputs = dict(serializer.validated_data)
+    try:
+        inputs["design"] = drawings.receive(inputs.get("design"), actor=actor)
+    except drawings.DrawingRefused as refused:
+        errors = {"design": {"source": [refused.detail]}}
+        _refuse_body(
+            kind=kind, actor=actor, body=body, error=refused.error, detail=refused.detail, errors=errors,
+            status=refused.status,
+        )  # fmt: skip
+    return inputs, drawings.recordable(dict(raw))
 
 
-def _refuse_body(*, kind: str, actor, body: Received, error: str, detail: str, errors=None):
-    recorded = body.as_recorded()
+def _refuse_body(*, kind: str, actor, body: Received, error: str, detail: str, errors=None, status: int = 400):
+    recorded = drawings.recordable(body.as_recorded())
     run_id = refusal_record(
         kind=kind,
         actor=actor,
@@ -140,7 +164,8 @@ def _refuse_body(*, kind: str, actor, body: Received, error: str, detail: str, e
     extra = {"errors": errors} if errors is not None else {}
     if errors:
         detail = first_validation_message(errors)
-    raise ProblemError(status=400, error=error, title="Invalid request", detail=detail, run_id=run_id, **extra)
+    title = "Drawing too large" if status == 413 else "Invalid request"
+    raise ProblemError(status=status, error=error, title=title, detail=detail, run_id=run_id, **extra)
 
 
 def discarded_keys(raw: dict) -> list[str]:

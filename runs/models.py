@@ -141,3 +141,39 @@ class RunHour(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hour:%Y-%m-%d %H}:00 UTC"
+
+
+class DrawingFile(models.Model):
+    """A drawing (DXF or SVG text) received with a job, kept once under the SHA-256 of its UTF-8 bytes.
+
+    Artifacts and sessions refer to it by that hash and its size, so a ledger row stays small however large the
+    file, and the same file sent a thousand times is stored once. Immutable like the ledger (migration 0008:
+    triggers refuse UPDATE, DELETE and TRUNCATE, and a check makes the key the hash of the text), so the
+    ``feasibility_sha256`` that covers the hash also covers the file. Written only by ``runs.drawings``.
+    """
+
+    sha256 = models.CharField(primary_key=True, max_length=64, editable=False)
+    format = models.CharField(max_length=8, editable=False, help_text="As first received: dxf or svg.")
+    size_bytes = models.PositiveIntegerField(editable=False, help_text="Size of the UTF-8 text.")
+    text = models.TextField(editable=False)
+    received_at = models.DateTimeField(editable=False)
+    received_by = models.CharField(max_length=150, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "received drawing"
+        ordering = ["-received_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(sha256__regex=_SHA256), name="runs_drawing_sha256_hex"),
+            models.CheckConstraint(condition=models.Q(format__in=["dxf", "svg"]), name="runs_drawing_format_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.format} {self.sha256[:12]} ({self.size_bytes} bytes)"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableArtifactError(f"Drawing {self.sha256} is immutable and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableArtifactError(f"Drawing {self.sha256} is immutable and cannot be deleted.")

@@ -87,6 +87,7 @@ DESIGN_KEYS = {
     ),
     "pocket_circle": ("d", "depth"),
     "pocket_rect": ("w", "h", "depth"),
+    "outline": ("depth",),
 }
 # Where each shape's datum is (docs/feasibility.md, "Fixtures and datums"), for the header.
 DATUMS = {
@@ -95,6 +96,7 @@ DATUMS = {
     "fret_slots": "X0 = nut line, Y0 = board centreline",
     "pocket_circle": "X0 Y0 = centre of the pocket",
     "pocket_rect": "X0 Y0 = centre of the pocket",
+    "outline": "X0 Y0 = the drawing's origin",
 }
 
 
@@ -168,27 +170,38 @@ def arc_extent(
 
 
 def generate(
-    *, design: dict, cut: dict, tool: dict, machine: dict, post: str | None = None, job_label: str = ""
+    *,
+    design: dict,
+    cut: dict,
+    tool: dict,
+    machine: dict,
+    post: str | None = None,
+    job_label: str = "",
+    drawing: str | None = None,
 ) -> Program:
     """The program for one normalised design in the dialect of ``post`` (default: the machine's controller).
 
-    ``job_label`` names the job in the header (e.g. the feasibility hash it was judged under). Raises
-    ``GenerationRefused`` for a job the post or the tool cannot do as asked, ``ValueError`` for inputs that
-    cannot be cut as given."""
+    ``job_label`` names the job in the header (e.g. the feasibility hash it was judged under); ``drawing`` is
+    an outline's drawing text (the file its design names by hash). Raises ``GenerationRefused`` for a job the
+    post or the tool cannot do as asked, ``ValueError`` for inputs that cannot be cut as given."""
     the_post = posts.post_for(machine, post)
-    ops, moves, entry = operations(design=design, cut=cut, tool=tool, machine=machine, job_label=job_label)
+    ops, moves, entry = operations(
+        design=design, cut=cut, tool=tool, machine=machine, job_label=job_label, drawing=drawing
+    )
     text = "\n".join(posts.render(the_post, ops)) + "\n"
     return Program(moves=moves, gcode_text=text, post=the_post.name, post_version=the_post.version, entry=entry)
 
 
 def operations(
-    *, design: dict, cut: dict, tool: dict, machine: dict, job_label: str = ""
+    *, design: dict, cut: dict, tool: dict, machine: dict, job_label: str = "", drawing: str | None = None
 ) -> tuple[list, tuple[Move, ...], str]:
     """(typed operations, the moves among them, the entry strategy in words): the whole program, before a post
     formats it."""
     shape = design.get("shape")
     if shape not in DESIGN_KEYS:
         raise ValueError(f"unknown design shape {shape!r}")
+    if shape == "outline" and tool["kind"] != "router":
+        raise ValueError(f"an outline is cut with a flat end mill (a router bit), not a {tool['kind']}")
     if tool["kind"] == "saw" and shape not in SAW_SHAPES:
         # A blade cannot follow a curve or clear an area; refusing here keeps a mistaken verdict from turning
         # into a blade driven sideways.
@@ -206,8 +219,10 @@ def operations(
     levels = _levels(depth, stepdown)
     shape_of_tool = geometry.ToolShape.of(tool)
     width = geometry.cut_width(shape_of_tool, depth)
-    # The path the engine judged: planned from the design itself (a saw's half-chord at the design depth).
-    plan = geometry.plan(design, shape_of_tool)
+    # The path the engine judged: planned from the design itself (a saw's half-chord at the design depth), or
+    # for an outline from its drawing with the judged cut.
+    outline = _outline_toolpath(design, cut, tool, drawing) if shape == "outline" else None
+    plan = geometry.plan(design, shape_of_tool) if outline is None else None
     feed, plunge = float(cut["feed_mm_min"]), float(cut["plunge_mm_min"])
     # A ramp's Z share of its feed is at most the plunge feed the engine judged against the Z axis limit.
     ramp_feed = min(feed, plunge / math.sin(math.radians(ENTRY_ANGLE_DEG)))
@@ -224,7 +239,9 @@ def operations(
         may_plunge=_may_plunge(tool, stepdown),
         centre_cutting=tool.get("centre_cutting", True) is not False,
     )
-    if shape == "ring":
+    if outline is not None:
+        _outline(path, outline, design, depth)
+    elif shape == "ring":
         if float(design["inner_d"]) < 0:
             raise ValueError(f"ring inner_d must not be negative, got {design['inner_d']}")
         _refuse_too_wide((float(design["od"]) - float(design["inner_d"])) / 2, width, "ring channel")
@@ -485,6 +502,22 @@ class _Path:
         self.z = z
         self.entries.add("helix")
 
+    def feed_to(self, x: float, y: float, z: float, *, ramp: bool) -> None:
+        """A straight feed to (x, y, z): a ramp down into the cut at the ramp feed, else at the cutting feed."""
+        if (x, y, z) == (self.x, self.y, self.z):
+            return
+        # Words that do not change are left out, as a person writes them (the axis keeps its modal value).
+        words = {"x": x if x != self.x else None, "y": y if y != self.y else None, "z": z if z != self.z else None}
+        feed = self.ramp_feed if ramp else self.feed
+        dz = abs(z - self.z) if self.z is not None else 0.0
+        if dz > 0:
+            # Z moves at its share of the feed: never faster than the plunge feed judged against the Z axis (a
+            # rise onto a tab is straight up).
+            length = math.hypot(x - self.x, y - self.y, dz) if self.x is not None else dz
+            feed = min(feed, math.floor(self.plunge_feed * length / dz))
+        self.moves.append(Move(FEED, **words, feed=feed, role=RAMP if ramp else ""))
+        self.x, self.y, self.z = x, y, z
+
     def line(self, x: float, y: float) -> None:
         x, y = quantise(x), quantise(y)
         if (x, y) != (self.x, self.y):
@@ -505,6 +538,49 @@ class _Path:
         self.moves.append(Move(ARC_CCW, x=ox, y=oy, feed=self.feed, i=quantise(cx - sx), j=quantise(cy - sy)))
         self.moves.append(Move(ARC_CCW, x=sx, y=sy, feed=self.feed, i=quantise(cx - ox), j=quantise(cy - oy)))
         self.x, self.y = sx, sy
+
+
+def _outline_toolpath(design: dict, cut: dict, tool: dict, drawing: str | None) -> dict:
+    """The outline's toolpath as the engine planned it (``geometry.outline_plan`` with the judged cut)."""
+    if not isinstance(drawing, str):
+        raise ValueError("an outline needs its drawing's text")
+    diameter = float(tool["diameter_mm"])
+    result = geometry.outline_plan(
+        design,
+        drawing,
+        diameter=diameter,
+        stepdown=float(cut["stepdown_mm"]),
+        stepover=min(float(cut["stepover_mm"]), diameter),
+        safe_z=float(cut["safe_z_mm"]),
+    )
+    if result["toolpath"] is None:
+        failing = [f["message"] for f in result["findings"] if f["status"] == "fail"]
+        raise ValueError(f"the outline cannot be cut: {'; '.join(failing[:3]) or 'no toolpath'}")
+    return result["toolpath"]
+
+
+def _outline(path: _Path, toolpath: dict, design: dict, depth: float) -> None:
+    """An outline's planned segments (``feasibility.outlines``) as moves, in part coordinates: rapids hop at the
+    retract or clearance plane as every shape's do; a descent in air is a rapid to just above the stock, then the
+    plunge feed; ramps at the ramp feed; the cut (and the rise onto a tab) at the cutting feed. Straight moves
+    only, on the output grid, never below the judged depth."""
+    dx, dy = float(design["x"]), float(design["y"])
+    floor = quantise(-depth)
+    path.entries.add("outline")
+    for index, segment in enumerate(toolpath["segments"]):
+        kind = segment["kind"]
+        # Each segment but the first starts where the last one ended.
+        for px, py, pz in segment["points"][1 if index else 0 :]:
+            x, y, z = quantise(px + dx), quantise(py + dy), max(quantise(pz), floor)
+            if kind == "rapid":
+                if (x, y) != (path.x, path.y):
+                    path.over(x, y)
+            elif kind == "plunge":
+                # Only in air onto the stock top, or down onto a floor already cleared (docs/outlines.md).
+                path.approach()
+                path.plunge(z)
+            else:
+                path.feed_to(x, y, z, ramp=kind == "ramp")
 
 
 def _positive(values: dict, key: str) -> float:
@@ -669,6 +745,8 @@ def _entry_words(path: _Path, tool: dict, stepdown: float) -> str:
     why = "not centre-cutting" if not path.centre_cutting else f"D{diameter} is small or steps down more than D"
     why = f"the tool is {why}" if not path.centre_cutting else why
     angle = fmt(ENTRY_ANGLE_DEG)
+    if "outline" in path.entries:
+        return f"ramp at most {angle} deg along each contour at F{fmt(path.ramp_feed)} or less - never a plunge"
     if "helix" in path.entries:
         return f"helix at most {angle} deg at F{fmt(path.ramp_feed)} - {why}"
     if "ramp" in path.entries:
@@ -705,6 +783,8 @@ def _header(
     fmt = format_number
     shape = design["shape"]
     dims = " ".join(f"{key}={fmt(float(design[key]))}" for key in DESIGN_KEYS[shape] if key in design)
+    if shape == "outline":
+        dims = f"{design['operation']} {design['direction']} {dims}"
     blade = f"D{fmt(float(tool['diameter_mm']))}"
     if tool["kind"] == "saw":
         blade += f" kerf {fmt(width)}"
@@ -731,4 +811,16 @@ def _header(
     ]
     if shape in ("ring", "pocket_circle", "pocket_rect"):
         texts.insert(-5, f"stepover {fmt(_stepover(cut, width))} mm")
+    if shape == "outline":
+        source = design["source"]
+        named = f" {source['name']}" if source.get("name") else ""
+        texts.insert(3, f"drawing: {source['format']}{named} sha256 {source['sha256']} ({source['bytes']} bytes)")
+        if design.get("layer"):
+            texts.insert(4, f"layer: {design['layer']}")
+        tabs = design.get("tabs") or {}
+        if tabs.get("count"):
+            texts.insert(-5, f"tabs: {tabs['count']} per outer edge, {fmt(float(tabs['width']))} mm wide, "
+                             f"{fmt(float(tabs['height']))} mm high")  # fmt: skip
+        if design["operation"] == "pocket":
+            texts.insert(-5, f"stepover {fmt(min(float(cut['stepover_mm']), float(tool['diameter_mm'])))} mm")
     return texts

@@ -188,6 +188,7 @@ def toolpaths_run(
             post=post,
             job_label=f"feasibility {evaluation.feasibility_sha256[:16]}"
             + (f" session {session_id}" if session_id else ""),
+            drawing=evaluation.drawing_text,
         )
         # The engine refused what its estimate put over the shop's limits; should a program still exceed them,
         # it is not released (nor verified: that would walk it again).

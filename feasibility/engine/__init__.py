@@ -13,7 +13,7 @@ geometry of every shape lives in ``feasibility.geometry``, shared with the G-cod
 
 from __future__ import annotations
 
-from feasibility.engine import checks_setup
+from feasibility.engine import checks_outline, checks_setup
 from feasibility.engine.checks_cut import job_checks
 from feasibility.engine.checks_policy import policy_checks
 from feasibility.engine.common import Check, clamp
@@ -31,7 +31,7 @@ from feasibility.engine.tables import (
     WARN_PENALTY_BASE,
     WARN_PENALTY_SPAN,
 )
-from feasibility.enums import CheckStatus, RiskLevel
+from feasibility.enums import CheckStatus, RiskLevel, Shape
 
 __all__ = ["CHECK_ORDER", "ENGINE_VERSION", "evaluate", "risk_from_statuses", "score_checks"]
 
@@ -72,14 +72,21 @@ def _block_reason(checks: list[Check], risk: RiskLevel) -> str | None:
 
 
 def evaluate(
-    request: dict, *, tool: dict | None, material: dict | None, machine: dict | None, policy: dict | None = None
+    request: dict,
+    *,
+    tool: dict | None,
+    material: dict | None,
+    machine: dict | None,
+    policy: dict | None = None,
+    drawings: dict[str, str] | None = None,
 ) -> dict:
     """Judge one cut. Pure: same arguments, same result; never raises on well-typed input.
 
     ``request`` holds ``tool_id``, ``material_id``, ``machine_id``, ``design``, ``cut`` and optionally
     ``fixture`` (a fixture id of the machine; default its default fixture). ``machine`` carries its fixtures.
     ``policy`` is the shop policy (``feasibility.selectors.registry_lookup`` reads it); without one, its
-    defaults (``tables.DEFAULT_POLICY``) bound the job's work.
+    defaults (``tables.DEFAULT_POLICY``) bound the job's work. ``drawings`` maps the SHA-256 an outline design
+    names to the drawing's text (``runs.drawings``); an outline whose drawing is not there is UNKNOWN.
     """
     request = request if isinstance(request, dict) else {}
     checks: list[Check] = []
@@ -99,7 +106,15 @@ def evaluate(
 
     design_result = normalise_design(request.get("design"))
     design = design_result.design
-    checks.append(design_result.check)
+    drawing_text = None
+    if design is not None and design["shape"] == Shape.OUTLINE:
+        drawing_text = (drawings or {}).get(design["source"]["sha256"])
+        if not isinstance(drawing_text, str):
+            checks.append(checks_outline.drawing_missing(design))
+            design = None
+    if design is not None or design_result.design is None:
+        checks.append(design_result.check)
+    outline = design is not None and design["shape"] == Shape.OUTLINE
     client_cut, check = read_client_cut(request.get("cut"))
     checks.append(check)
 
@@ -109,19 +124,26 @@ def evaluate(
     if tool_view is not None and design is not None:
         checks.append(checks_setup.check_shape_compatible(tool_view, design))
         checks.append(checks_setup.check_tool_reach(tool_view, design))
-        checks.append(checks_setup.check_feature_width(tool_view, design))
+        if not outline:  # an outline's feature width is its drawing's, judged once its toolpath is planned
+            checks.append(checks_setup.check_feature_width(tool_view, design))
         checks.extend(c for c in (checks_setup.check_saw_slot_length(tool_view, design),) if c is not None)
         if machine_view is not None:
             checks.append(checks_setup.check_tool_holding(tool_view, machine_view))
             plane = checks_setup.check_saw_plane(tool_view, machine_view, design)
             checks.extend([plane] if plane is not None else [])
-            if fixture is not None:
+            if fixture is not None and not outline:
                 checks.append(checks_setup.check_envelope(tool_view, machine_view, fixture, design))
                 checks.append(checks_setup.check_clamps(tool_view, machine_view, fixture, design))
 
     job = None
     if None not in (tool_view, material_view, machine_view, design, client_cut):
         job = resolve_job(tool_view, material_view, machine_view, fixture, design, client_cut)
+        if outline and checks_outline.plannable(job):
+            job = checks_outline.plan(job, drawing_text)
+            checks.extend(checks_outline.outline_checks(job))
+            if fixture is not None and job.outline_xy is not None:
+                checks.append(checks_setup.check_envelope(tool_view, machine_view, fixture, design, job.outline_xy))
+                checks.append(checks_setup.check_clamps(tool_view, machine_view, fixture, design, job.outline_xy))
         checks.extend(job_checks(job))
         checks.extend(policy_checks(job, policy))
 
@@ -139,4 +161,5 @@ def evaluate(
         "design": design,
         "defaults_applied": list(design_result.defaults_applied),
         "cut": job.as_cut() if job is not None else None,
+        **({"outline": checks_outline.outline_record(job)} if job is not None and job.outline is not None else {}),
     }

@@ -201,6 +201,37 @@ def _entry_cost(levels: int, legs: int, leg: float, reach: float, cut: dict) -> 
     return legs + 2 * levels, levels * (travel / ramp_feed + (reach + GRID_SLACK_MM) / cut["feed"])
 
 
+def outline_estimate(job: Job, *, park_travel: float) -> Estimate | None:
+    """An outline's program, counted from its planned toolpath (``geometry.outline_plan``): the moves the
+    generator writes from its segments plus the program's own (opening retract, approach, closing lift, park),
+    its feeds' times by kind of move, rapids at the machine's rates. None when nothing was planned (the drawing
+    failed: OUTLINE_DRAWING says why)."""
+    toolpath = (job.outline or {}).get("toolpath")
+    if toolpath is None:
+        return None
+    cut = job.as_cut()
+    machine = job.machine
+    feed = min(cut["feed_mm_min"], machine.max_feed_xy)
+    plunge = min(cut["plunge_mm_min"], machine.max_feed_z)
+    ramp = min(feed, plunge / math.sin(math.radians(geometry.ENTRY_ANGLE_DEG)))
+    lengths = toolpath["length_by_kind_mm"]
+    minutes = lengths["cut"] / feed + lengths["ramp"] / ramp + lengths["plunge"] / plunge
+    minutes += lengths["rapid"] / min(machine.max_feed_xy, machine.max_feed_z)
+    # Each descent from the clearance plane gains a rapid approach to just above the stock.
+    descents = sum(1 for segment in toolpath["segments"] if segment["kind"] == "plunge")
+    moves = toolpath["moves"] + descents + 4 + (1 if park_travel > 0 else 0)
+    minutes += (2 * (cut["safe_z_mm"] + job.depth) + park_travel) / machine.max_feed_z
+    box = toolpath["bounds"]
+    x, y = job.design["x"], job.design["y"]
+    magnitude = max(abs(box["x_min"] + x), abs(box["x_max"] + x), abs(box["y_min"] + y), abs(box["y_max"] + y))
+    line_bytes = MOVE_WORD_BYTES + 3 * _chars(max(magnitude, cut["safe_z_mm"], job.depth) + 1)
+    line_bytes += _chars(max(cut["feed_mm_min"], cut["plunge_mm_min"]))
+    return Estimate(
+        levels=toolpath["passes"], moves=moves, gcode_bytes=PROGRAM_HEADER_BYTES + moves * line_bytes,
+        time_s=minutes * 60.0,
+    )  # fmt: skip
+
+
 def _quantity(value: float, unit: str) -> str:
     return f"{fmt(value)} {unit}" if finite(value) and value < COUNT_CAP else f"more than {fmt(COUNT_CAP)} {unit}"
 
@@ -209,14 +240,17 @@ def check_program_size(job: Job, policy: dict | None) -> Check | None:
     """PROGRAM_SIZE: the estimated moves, G-code bytes and run time against the shop's limits. Fails on the
     first limit exceeded (moves, bytes, time), naming every one exceeded."""
     machine = job.machine
-    found = estimate(
-        job.design,
-        job.as_cut(),
-        job.tool.shape,
-        max_feed_xy=machine.max_feed_xy,
-        max_feed_z=machine.max_feed_z,
-        park_travel=machine.limits_z[1] - machine.limits_z[0],
-    )
+    if job.design["shape"] == "outline":
+        found = outline_estimate(job, park_travel=machine.limits_z[1] - machine.limits_z[0])
+    else:
+        found = estimate(
+            job.design,
+            job.as_cut(),
+            job.tool.shape,
+            max_feed_xy=machine.max_feed_xy,
+            max_feed_z=machine.max_feed_z,
+            park_travel=machine.limits_z[1] - machine.limits_z[0],
+        )
     if found is None:
         return None
     limits = read_policy(policy)

@@ -20,6 +20,8 @@ from feasibility.engine.tables import (
 from feasibility.enums import CheckStatus, Shape, ToolKind
 
 TOLERANCE_MM = 1e-9
+# A path's XY extremes (x_min, x_max, y_min, y_max) in part coordinates, when not the plan's.
+XY = tuple[float, float, float, float] | None
 
 
 def check_shape_compatible(tool: Tool, design: dict) -> Check:
@@ -36,6 +38,10 @@ def check_shape_compatible(tool: Tool, design: dict) -> Check:
         return Check(
             code, CheckStatus.FAIL, f"a saw {why} ({shape.value})", shape.value, limit, 1.0, None, (suggestion,)
         )
+    if tool.kind == ToolKind.VBIT and shape == Shape.OUTLINE:
+        message = "a V-bit's cut has sloping walls: an outline is offset by a flat end mill's radius, at every depth"
+        suggestion = "a flat end mill (kind router) sized for the outline's narrowest feature"
+        return Check(code, CheckStatus.FAIL, message, shape.value, "flat end mill", 1.0, None, (suggestion,))
     if tool.kind == ToolKind.VBIT and shape == Shape.FRET_SLOTS:
         message = "a V-bit cuts a tapered slot: a fret tang needs parallel walls to hold"
         suggestion = "a 0.5-0.6 mm fret-slotting end mill or a fret saw"
@@ -149,6 +155,8 @@ def check_tool_reach(tool: Tool, design: dict) -> Check:
 def check_stock(design: dict) -> Check:
     # On a radiused fret board the stock is thickest at the crown and the deepest cut is the slot's depth below
     # the top where it lies lowest.
+    if design["shape"] == Shape.OUTLINE and design["operation"] != "pocket":
+        return _profile_stock(design)
     drop = geometry.surface_drop(design)
     depth, stock = design["depth"] + drop, design["stock_thickness"]
     warn_at = STOCK_FLOOR_WARN_SHARE * stock
@@ -167,14 +175,29 @@ def check_stock(design: dict) -> Check:
     return Check("STOCK_THICKNESS", status, message, depth, warn_at, severity, "mm", suggestions)
 
 
+def _profile_stock(design: dict) -> Check:
+    """A profile cuts a part out: through the stock is its purpose, not a fault; below it is the fixture."""
+    depth, stock = design["depth"], design["stock_thickness"]
+    if depth > stock + TOLERANCE_MM:
+        message = f"profile depth {fmt(depth)} mm is deeper than the {fmt(stock)} mm stock: it cuts into the fixture"
+        suggestions = (f"depth at most {fmt(stock)} mm (through the stock)", f"stock of {fmt(depth)} mm")
+        return Check("STOCK_THICKNESS", CheckStatus.FAIL, message, depth, stock, 1.0, "mm", suggestions)
+    through = depth >= stock - TOLERANCE_MM
+    what = "through the stock: the part is cut free" if through else f"leaves {fmt(stock - depth)} mm below the cut"
+    message = f"profile depth {fmt(depth)} mm in {fmt(stock)} mm stock, {what}"
+    return Check("STOCK_THICKNESS", CheckStatus.PASS, message, depth, stock, unit="mm")
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Where the job sits: path + work offset against the soft limits, and the fixture's clamps
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _envelope_problems(tool: Tool, machine: Machine, fixture: Fixture, design: dict) -> list[tuple[str, float, float]]:
+def _envelope_problems(
+    tool: Tool, machine: Machine, fixture: Fixture, design: dict, xy: XY = None
+) -> list[tuple[str, float, float]]:
     """(axis text, how far outside below, how far outside above) for each axis the path leaves."""
-    bounds = path_bounds(tool, design, fixture)
+    bounds = path_bounds(tool, design, fixture, xy)
     problems = []
     limits = (machine.limits_x, machine.limits_y, machine.limits_z)
     for index, (axis, (low, high)) in enumerate(zip("XYZ", limits, strict=True)):
@@ -186,18 +209,20 @@ def _envelope_problems(tool: Tool, machine: Machine, fixture: Fixture, design: d
     return problems
 
 
-def _fitting(tool: Tool, machine: Machine, design: dict, exclude: Fixture | None) -> list[Fixture]:
+def _fitting(tool: Tool, machine: Machine, design: dict, exclude: Fixture | None, xy: XY = None) -> list[Fixture]:
     return [
         f
         for f in machine.fixtures
         if f is not exclude
-        and not _envelope_problems(tool, machine, f, design)
-        and not _collisions(tool, machine, f, design)
+        and not _envelope_problems(tool, machine, f, design, xy)
+        and not _collisions(tool, machine, f, design, xy)
     ]
 
 
-def check_envelope(tool: Tool, machine: Machine, fixture: Fixture, design: dict) -> Check:
-    bounds = path_bounds(tool, design, fixture)
+def check_envelope(tool: Tool, machine: Machine, fixture: Fixture, design: dict, xy: XY = None) -> Check:
+    """WORK_ENVELOPE: path + work offset against the soft limits. ``xy``: the path's XY extremes when they are
+    not the plan's (an outline's toolpath)."""
+    bounds = path_bounds(tool, design, fixture, xy)
     ox, oy, oz = fixture.work_zero(design["stock_thickness"])
     machine_box = (bounds[0] + ox, bounds[1] + ox, bounds[2] + oy, bounds[3] + oy, bounds[4] + oz, bounds[5] + oz)
     value = "X {}..{}, Y {}..{}, Z {}..{}".format(*(fmt(v) for v in machine_box))
@@ -205,8 +230,8 @@ def check_envelope(tool: Tool, machine: Machine, fixture: Fixture, design: dict)
     limit = f"X {fmt(xl)}..{fmt(xh)}, Y {fmt(yl)}..{fmt(yh)}, Z {fmt(zl)}..{fmt(zh)}"
     part = "part X {}..{}, Y {}..{}, Z {}..{}".format(*(fmt(v) for v in bounds))
     where = f"{part} on {fixture.label} (work zero at machine X{fmt(ox)} Y{fmt(oy)} Z{fmt(oz)}, the stock top)"
-    problems = _envelope_problems(tool, machine, fixture, design)
-    others = _fitting(tool, machine, design, fixture)
+    problems = _envelope_problems(tool, machine, fixture, design, xy)
+    others = _fitting(tool, machine, design, fixture, xy)
     fits_text = ", ".join(f.label for f in others) or "none"
     if problems:
         suggestions = [f"fixture {f.fixture_id!r} ({f.work_offset}) fits" for f in others]
@@ -239,10 +264,10 @@ def check_envelope(tool: Tool, machine: Machine, fixture: Fixture, design: dict)
     return Check("WORK_ENVELOPE", CheckStatus.PASS, message, value, limit, unit="mm")
 
 
-def _footprint(tool: Tool, machine: Machine, design: dict) -> tuple[float, float, float, float]:
+def _footprint(tool: Tool, machine: Machine, design: dict, xy: XY = None) -> tuple[float, float, float, float]:
     """The XY box the cutter sweeps in part coordinates: the path widened by the cut's radius, or for a blade by
     its radius in its plane (the blade stands above the stock that far) and half its kerf across."""
-    x_min, x_max, y_min, y_max = geometry.plan(design, tool.shape).bounds()
+    x_min, x_max, y_min, y_max = xy if xy is not None else geometry.plan(design, tool.shape).bounds()
     width = geometry.cut_width(tool.shape, design["depth"])
     if tool.kind == ToolKind.SAW:
         radius = tool.diameter / 2.0
@@ -253,8 +278,8 @@ def _footprint(tool: Tool, machine: Machine, design: dict) -> tuple[float, float
     return x_min - along_x, x_max + along_x, y_min - along_y, y_max + along_y
 
 
-def _collisions(tool: Tool, machine: Machine, fixture: Fixture, design: dict) -> list[str]:
-    x_min, x_max, y_min, y_max = _footprint(tool, machine, design)
+def _collisions(tool: Tool, machine: Machine, fixture: Fixture, design: dict, xy: XY = None) -> list[str]:
+    x_min, x_max, y_min, y_max = _footprint(tool, machine, design, xy)
     hits = []
     for clamp_ in fixture.clamps:
         if x_min < clamp_.x_max and clamp_.x_min < x_max and y_min < clamp_.y_max and clamp_.y_min < y_max:
@@ -265,12 +290,12 @@ def _collisions(tool: Tool, machine: Machine, fixture: Fixture, design: dict) ->
     return hits
 
 
-def check_clamps(tool: Tool, machine: Machine, fixture: Fixture, design: dict) -> Check:
-    x_min, x_max, y_min, y_max = _footprint(tool, machine, design)
+def check_clamps(tool: Tool, machine: Machine, fixture: Fixture, design: dict, xy: XY = None) -> Check:
+    x_min, x_max, y_min, y_max = _footprint(tool, machine, design, xy)
     value = f"X {fmt(x_min)}..{fmt(x_max)}, Y {fmt(y_min)}..{fmt(y_max)}"
-    hits = _collisions(tool, machine, fixture, design)
+    hits = _collisions(tool, machine, fixture, design, xy)
     if hits:
-        others = _fitting(tool, machine, design, fixture)
+        others = _fitting(tool, machine, design, fixture, xy)
         suggestions = [f"fixture {f.fixture_id!r} ({f.work_offset}) fits" for f in others]
         suggestions.append("place the design clear of the clamps")
         message = f"the cutter sweeps {value} (part coordinates) and would hit {'; '.join(hits)} of {fixture.label}"
@@ -280,7 +305,7 @@ def check_clamps(tool: Tool, machine: Machine, fixture: Fixture, design: dict) -
     count = len(fixture.clamps)
     message = f"the cutter sweeps {value} (part coordinates), clear of the {count} clamp(s) of {fixture.label}"
     if count:
-        message += f"; rapids at Z{fmt(path_bounds(tool, design, fixture)[5])}, above the tallest clamp"
+        message += f"; rapids at Z{fmt(path_bounds(tool, design, fixture, xy)[5])}, above the tallest clamp"
     return Check("CLAMP_CLEARANCE", CheckStatus.PASS, message, value, f"{count} clamp(s)", unit="mm")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from feasibility import geometry
+from feasibility.engine.checks_outline import normalise_outline
 from feasibility.engine.common import Check, fmt, id_text, num
 from feasibility.engine.tables import (
     CUT_BOUNDS,
@@ -52,6 +53,9 @@ def normalise_design(raw: object) -> DesignResult:
         message = f"unsupported design shape {shown!r}; supported: {', '.join(s.value for s in Shape)}"
         suggestions = tuple(f"shape {s.value}" for s in Shape)
         return DesignResult(None, Check(code, CheckStatus.UNKNOWN, message, shown, suggestions=suggestions), ())
+
+    if shape == Shape.OUTLINE:
+        return DesignResult(*normalise_outline(raw))
 
     missing: list[str] = []
     unreadable: list[str] = []

@@ -51,12 +51,17 @@ def safe_z(fixture: Fixture | None, stock_thickness: float) -> float:
     return max(SAFE_Z_MM, round(fixture.clamp_top - stock_thickness + CLAMP_CLEARANCE_MM, 3))
 
 
-def path_bounds(tool: Tool, design: dict, fixture: Fixture | None) -> tuple[float, float, float, float, float, float]:
+def path_bounds(
+    tool: Tool, design: dict, fixture: Fixture | None, xy: tuple[float, float, float, float] | None = None
+) -> tuple[float, float, float, float, float, float]:
     """(x_min, x_max, y_min, y_max, z_min, z_max) of the tool's controlled point in part coordinates: the XY
-    extremes of the path the generator emits (``geometry.plan``), from the deepest level up to the clearance plane."""
+    extremes of the path the generator emits (``geometry.plan``, or ``xy`` for an outline's planned toolpath),
+    from the deepest level up to the clearance plane."""
+    top = safe_z(fixture, design["stock_thickness"])
+    if xy is not None:
+        return (*(geometry.quantise(v) for v in xy), geometry.quantise(geometry.deepest_level(design["depth"])), top)
     plan = geometry.plan(design, tool.shape)
     x_min, x_max, y_min, y_max = plan.bounds()
-    top = safe_z(fixture, design["stock_thickness"])
     # On a radiused board the deepest level follows the top down to its lowest point.
     bottom = geometry.quantise(geometry.deepest_level(design["depth"]) + plan.lowest_surface())
     return x_min, x_max, y_min, y_max, bottom, top
@@ -88,6 +93,15 @@ class Job:
     min_engagement: float
     speed_band: SpeedBand
     sources: dict[str, str]
+    # An outline's planned job (``geometry.outline_plan``), once planned with this cut.
+    outline: dict | None = None
+
+    @property
+    def outline_xy(self) -> tuple[float, float, float, float] | None:
+        """An outline's toolpath XY extremes in part coordinates; None before it is planned or if it failed."""
+        if self.outline is None or self.outline.get("toolpath") is None:
+            return None
+        return geometry.outline_bounds(self.design, self.outline)
 
     @property
     def depth(self) -> float:
@@ -135,8 +149,10 @@ class Job:
             "surface_speed_m_min": out(self.surface_speed, 1),
             "source": dict(self.sources),
         }
-        if self.fixture is not None:
-            x_min, x_max, y_min, y_max, z_min, z_max = path_bounds(self.tool, self.design, self.fixture)
+        if self.fixture is not None and (self.design["shape"] != "outline" or self.outline_xy is not None):
+            x_min, x_max, y_min, y_max, z_min, z_max = path_bounds(
+                self.tool, self.design, self.fixture, self.outline_xy
+            )
             cut["fixture_id"] = self.fixture.fixture_id
             cut["work_offset"] = self.fixture.work_offset
             cut["bounds_mm"] = {

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from feasibility.enums import MaterialClass, Shape
 
-ENGINE_VERSION = "rmos-engine/2.0.0"
+ENGINE_VERSION = "rmos-engine/2.1.0"
 
 # The order checks are reported in; the first non-passing one in this order becomes the block reason.
 CHECK_ORDER: tuple[str, ...] = (
@@ -16,6 +16,7 @@ CHECK_ORDER: tuple[str, ...] = (
     "MACHINE_KNOWN",
     "FIXTURE_KNOWN",
     "DESIGN_VALID",
+    "OUTLINE_DRAWING",
     "TOOL_SHAPE_COMPATIBLE",
     "TOOL_HOLDING",
     "SAW_PLANE",
@@ -34,6 +35,7 @@ CHECK_ORDER: tuple[str, ...] = (
     "WORK_ENVELOPE",
     "CLAMP_CLEARANCE",
     "FEATURE_WIDTH",
+    "TABS",
     "SAW_SLOT_LENGTH",
     "FRET_SLOT_DEPTH",
     "DEFLECTION",
@@ -49,6 +51,9 @@ SHAPE_DIMENSIONS: dict[Shape, tuple[str, ...]] = {
     Shape.FRET_SLOTS: ("scale_length", "frets", "board_width", "depth"),
     Shape.POCKET_CIRCLE: ("d", "depth"),
     Shape.POCKET_RECT: ("w", "h", "depth"),
+    # An outline's geometry is its drawing's; its other keys (operation, source, tabs...) are read by
+    # ``checks_outline.normalise_outline``.
+    Shape.OUTLINE: ("depth",),
 }
 
 # Fret boards: the optional dimensions of a tapered, multiscale (fanned) or radiused board (docs/feasibility.md,
@@ -80,6 +85,8 @@ DESIGN_DEFAULTS: dict[Shape, dict[str, float | int]] = {
     Shape.FRET_SLOTS: {"frets": 22, "board_width": 70.0, "depth": 3.0, "stock_thickness": 6.35},
     Shape.POCKET_CIRCLE: {"stock_thickness": 6.0},
     Shape.POCKET_RECT: {"stock_thickness": 6.0},
+    # A drawing's part has no usual depth or stock: a body blank is 45 mm, an inlay 2 mm. Both must be given.
+    Shape.OUTLINE: {},
 }
 # Part coordinates: the design's datum (docs/feasibility.md, "Fixtures and datums") sits on work zero.
 ORIGIN_DEFAULTS: dict[str, float] = {"x": 0.0, "y": 0.0}

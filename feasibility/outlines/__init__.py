@@ -37,9 +37,25 @@ __all__ = [
     "Tabs",
     "Tolerances",
     "build_outline",
+    "library_versions",
     "outline_job",
     "read_drawing",
 ]
+
+
+def library_versions() -> dict[str, str]:
+    """The versions of the libraries that read and offset drawings: recorded with every outline verdict, since
+    another GEOS can round an offset differently."""
+    import ezdxf
+    import shapely
+    import svgelements
+
+    return {
+        "ezdxf": ezdxf.__version__,
+        "svgelements": svgelements.SVGELEMENTS_VERSION,
+        "shapely": shapely.__version__,
+        "geos": shapely.geos_version_string,
+    }
 
 
 def outline_job(

@@ -17,7 +17,8 @@ EXAMPLE_DESIGN = {"shape": "ring", "od": 100, "width": 4, "depth": 1.5}
 # Keys under which a refused form's input waits for its page (``pages.kept``).
 RUN_JOB_FORM = "run-job"
 NEW_SESSION_FORM = "session-new"
-SHAPES = tuple(DESIGN_SERIALIZERS)
+# The shapes with a form of dimensions; an outline is a drawing, sent as JSON for now.
+SHAPES = tuple(shape for shape in DESIGN_SERIALIZERS if shape != "outline")
 
 
 def read_json(text: str):

@@ -36,6 +36,7 @@ SHAPE_LABELS = {
     "fret_slots": "Fret slots",
     "pocket_circle": "Round pocket",
     "pocket_rect": "Rectangular pocket",
+    "outline": "Outline from a drawing (DXF or SVG)",
 }
 # What x, y name for each shape (docs/interfaces.md).
 SHAPE_ORIGINS = {
@@ -44,6 +45,7 @@ SHAPE_ORIGINS = {
     "fret_slots": "the nut, on the board's centre line (the board runs along +X)",
     "pocket_circle": "the pocket's centre",
     "pocket_rect": "the pocket's centre",
+    "outline": "the drawing's origin",
 }
 
 CUT_KEYS = {
