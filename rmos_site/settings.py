@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which reads a form's body: see rmos_site/core/bodylimit.py.
+    "rmos_site.core.bodylimit.BodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who changes users and roles: the guard and the role events of rmos_site/core/userguard.py read it.
@@ -161,8 +163,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # after running collectstatic.
 WHITENOISE_USE_FINDERS = env_bool("RMOS_STATIC_FINDERS", True)
 
-# Requests larger than this are refused with 413 before any parsing.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("RMOS_MAX_BODY_BYTES", 256 * 1024, minimum=1024)
+# Requests larger than this are refused with 413 before any parsing (rmos_site/core/bodylimit.py); views that
+# take a drawing (marked ``accepts_drawings``) take up to the larger limit, which is also Django's own.
+RMOS_MAX_BODY_BYTES = env_int("RMOS_MAX_BODY_BYTES", 256 * 1024, minimum=1024)
+RMOS_MAX_DRAWING_BODY_BYTES = max(env_int("RMOS_MAX_DRAWING_BODY_BYTES", 12_000_000, minimum=1024), RMOS_MAX_BODY_BYTES)
+DATA_UPLOAD_MAX_MEMORY_SIZE = RMOS_MAX_DRAWING_BODY_BYTES
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

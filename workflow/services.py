@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from rest_framework import serializers
 
+from feasibility import drawings
 from feasibility.serializers import DesignField
 from feasibility.services import EngineFailure, feasibility_evaluate, record_engine_failure, record_evaluation
 from rmos_site.core.problems import ProblemError, first_validation_message
@@ -231,10 +232,18 @@ def _clean_text(value, field: str, *, required: bool) -> str:
     return value
 
 
-def clean_design(design) -> dict:
-    """A design validated as the feasibility endpoint validates it (``feasibility.serializers.DesignField``)."""
+def clean_design(design, *, actor=None) -> dict:
+    """A design validated as the feasibility endpoint validates it (``feasibility.serializers.DesignField``),
+    an outline's drawing received as a job's is (``feasibility.drawings``: kept once by hash, the design names
+    it by reference; 400 or 413 for a file that cannot be read)."""
     try:
-        return DesignField().run_validation(design)
+        return drawings.receive(DesignField().run_validation(design), actor=actor)
+    except drawings.DrawingRefused as refused:
+        errors = {"design": {"source": [refused.detail]}}
+        title = "Drawing too large" if refused.status == 413 else "Invalid request"
+        raise ProblemError(
+            status=refused.status, error=refused.error, title=title, detail=refused.detail, errors=errors
+        ) from refused
     except serializers.ValidationError as exc:
         errors = {"design": exc.detail}
         raise ProblemError(
@@ -283,7 +292,7 @@ def session_create(*, actor, mode: str = SessionMode.DESIGN_FIRST, design=None, 
         )
     if mode not in SessionMode.values:
         raise _invalid("mode", f"Expected one of {', '.join(SessionMode.values)}.")
-    design = clean_design(design) if design is not None else None
+    design = clean_design(design, actor=actor) if design is not None else None
     context = clean_context(context, partial=True) if context else None
     with transaction.atomic():
         session = WorkflowSession.objects.create(mode=mode, created_by=actor)
@@ -308,7 +317,7 @@ def session_set_design(*, session_id=None, session=None, actor, design) -> Sessi
 
     Clears the feasibility verdict and any approval. Side effects: the session row, one ``design`` event.
     """
-    design = clean_design(design)
+    design = clean_design(design, actor=actor)
     with transaction.atomic():
         session = _lock(session_id=session_id, session=session)
         _check(session, A.DESIGN, actor)

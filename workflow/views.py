@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from feasibility.serializers import FeasibilityResponseSerializer, JobRequestSerializer
+from rmos_site.core.bodylimit import accepts_drawings
 from rmos_site.core.enums import Role
 from rmos_site.core.idempotency import KEY_PARAMETER, idempotent
 from rmos_site.core.roles import HasRole, PostCheckedByService
@@ -77,6 +78,7 @@ def _body(result: services.SessionResult, request) -> dict:
     return session_representation(selectors.session_get(result.session.pk), request.user)
 
 
+@accepts_drawings
 class SessionsView(APIView):
     """``GET`` lists sessions (any role); ``POST`` creates one (operator)."""
 
@@ -178,6 +180,7 @@ _JOB_400 = _APPROVAL_ERRORS[400]
         request=DesignBodySerializer, responses=_ROUTINE, operation_id="workflow_sessions_design", tags=TAGS
     )
 )
+@accepts_drawings
 class SessionDesignView(_ActionView):
     action = SessionAction.DESIGN
 
@@ -332,6 +335,7 @@ JOB_ERRORS = {
 }
 
 
+@accepts_drawings
 class FeasibilityView(APIView):
     """``POST feasibility``: every authenticated call leaves an artifact; the service checks the role."""
 
@@ -354,6 +358,7 @@ class FeasibilityView(APIView):
         return Response(jobs.feasibility_job(actor=request.user, body=_received(request)))
 
 
+@accepts_drawings
 class ToolpathsView(APIView):
     """``POST toolpaths``: every authenticated call leaves an artifact; the service checks the role."""
 

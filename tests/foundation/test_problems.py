@@ -71,7 +71,7 @@ def test_form_encoded_body_is_415(operator_client):
 
 
 def test_oversized_body_is_413(operator_client, settings):
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2048
+    settings.RMOS_MAX_BODY_BYTES = settings.RMOS_MAX_DRAWING_BODY_BYTES = 2048
     response = operator_client.post("/api/test/echo", {"name": "a" * 5000, "count": 1}, format="json")
     assert response.status_code == 413
     assert response.json()["error"] == "PAYLOAD_TOO_LARGE"

@@ -143,7 +143,7 @@ def test_unpaired_surrogates_in_bodies_are_400_never_500(db, operator, approver,
 def test_oversized_bodies_are_413_on_every_write_endpoint(db, operator, approver, settings, url, key):
     from tests.conftest import client_for
 
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 4096
+    settings.RMOS_MAX_BODY_BYTES = settings.RMOS_MAX_DRAWING_BODY_BYTES = 4096
     session = workflow_services.session_create(actor=operator).session
     client = client_for(approver if url.endswith(("approve", "reject", "revise")) else operator)
     body = json.dumps({**ROUTER_RING, "note": "x" * 10_000})
