@@ -191,19 +191,28 @@ class PocketRectDesign(_DesignBase):
     depth = _length(required=False)
 
 
+class StrictCharField(serializers.CharField):
+    """JSON text only: DRF's CharField also takes numbers (``12`` would become the file ``"12"``)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class DrawingSourceSerializer(StrictSerializer):
     """A drawing: its text (``data``), or a reference to one received before (``sha256``, as a job's answer and
     artifact name it). The text is kept once by hash (``runs.drawings``); the design keeps the reference."""
 
     format = serializers.ChoiceField(choices=list(DRAWING_FORMATS), help_text="dxf or svg.")
-    data = serializers.CharField(
+    data = StrictCharField(
         required=False, trim_whitespace=False, help_text="The file's text (DXF or SVG), as read from the file."
     )
     sha256 = serializers.RegexField(
         r"^[0-9a-f]{64}$", required=False, help_text="A drawing received before: the SHA-256 of its text."
     )
     bytes = StrictIntegerField(min_value=0, required=False, help_text="With sha256: the file's size, if known.")
-    name = serializers.CharField(max_length=255, required=False, help_text="The file's name, for people.")
+    name = StrictCharField(max_length=255, required=False, help_text="The file's name, for people.")
 
     def validate(self, attrs):
         if ("data" in attrs) == ("sha256" in attrs):
@@ -231,7 +240,7 @@ class OutlineDesign(_DesignBase):
     source = DrawingSourceSerializer(required=False)
     depth = _length(required=False)
     tabs = OutlineTabsSerializer(required=False, allow_null=True)
-    layer = serializers.CharField(
+    layer = StrictCharField(
         max_length=255, required=False, allow_null=True, help_text="Cut only this layer (DXF layer, SVG layer)."
     )
 
