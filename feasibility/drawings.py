@@ -47,25 +47,30 @@ def receive(design, *, actor) -> object:
         text = store.text_of(sha256)
         if text is None:
             raise DrawingRefused(400, "DRAWING_NOT_FOUND", f"No drawing with sha256 {sha256} has been received.")
-        _readable(text, fmt)
+        _readable(text, fmt, design.get("layer"))
         size = store.digest(text)[1]
         if source.get("bytes") is not None and source["bytes"] != size:
             detail = f"The drawing {sha256[:12]} is {size} bytes, not {source['bytes']}."
             raise DrawingRefused(400, "DRAWING_MISMATCH", detail)
         ref = {"format": fmt, "sha256": sha256, "bytes": size}
     else:
-        _readable(source["data"], fmt)
+        _readable(source["data"], fmt, design.get("layer"))
         ref = store.store(text=source["data"], fmt=fmt, actor=actor)
     if source.get("name"):
         ref["name"] = source["name"]
     return {**design, "source": ref}
 
 
-def _readable(text: str, fmt: str) -> None:
-    from feasibility import outlines  # the readers load with the first drawing
+def _readable(text: str, fmt: str, layer) -> None:
+    """Read as the verdict will (its layer, the geometry's tolerance), so the verdict reuses this reading."""
+    from feasibility import geometry, outlines  # the readers load with the first drawing
 
     try:
-        outlines.read_drawing({"format": fmt, "data": text}, tolerances=outlines.Tolerances())
+        outlines.read_source(
+            {"format": fmt, "data": text},
+            layer=layer,
+            tolerances=outlines.Tolerances(chord_mm=geometry.OUTLINE_CHORD_MM),
+        )
     except outlines.DrawingError as exc:
         raise DrawingRefused(exc.http_status, exc.code, exc.message) from exc
 

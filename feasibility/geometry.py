@@ -464,7 +464,7 @@ def outline_plan(design: dict, text: str, *, diameter: float, stepdown: float, s
     return _outline_plan(key, text, float(diameter), float(stepdown), float(stepover), float(safe_z))
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=2)
 def _outline_plan(key: str, text: str, diameter: float, stepdown: float, stepover: float, safe_z: float) -> dict:
     from feasibility import outlines  # ezdxf, svgelements and Shapely: loaded by the first outline only
 

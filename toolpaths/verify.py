@@ -211,7 +211,38 @@ def _parse(raw: str) -> tuple[list[tuple[str, float]], str | None]:
     return words, None
 
 
+# The line programs are mostly made of, as the posts write it: a straight move in its motion's words, single
+# spaces, plain decimals ("G1 X59.9 Y46.827 Z-0.018 F6965"). Read without the general parser (docs/toolpaths.md,
+# "What the verifier checks"): such a line can only move, so every check but the move's own passes by
+# construction; anything else, or the same words written another way, takes the general path.
+_PLAIN_NUMBER = r"-?\d+(?:\.\d+)?"
+_PLAIN_MOVE = re.compile(
+    rf"G([01])(?: X({_PLAIN_NUMBER}))?(?: Y({_PLAIN_NUMBER}))?(?: Z({_PLAIN_NUMBER}))?(?: F(\d+(?:\.\d+)?))?"
+)
+
+
+def _plain_move(raw: str, state: _State, limits: _Limits) -> list[str] | None:
+    """The problems of a plain move line, or None when the line is not one (or needs the general path)."""
+    match = _PLAIN_MOVE.fullmatch(raw)
+    if match is None or state.ended or len(raw) > limits.post.max_line:
+        return None
+    motion, x, y, z, feed = match.groups()
+    if x is None and y is None and z is None:
+        return None
+    params = {axis: float(value) for axis, value in (("X", x), ("Y", y), ("Z", z)) if value is not None}
+    if feed is not None:
+        value = float(feed)
+        if value <= 0:
+            return None
+        state.feed = params["F"] = value
+    state.motion = int(motion)
+    return _move(state, params, limits)
+
+
 def _run_line(raw: str, state: _State, limits: _Limits) -> list[str]:
+    plain = _plain_move(raw, state, limits)
+    if plain is not None:
+        return plain
     problems: list[str] = []
     if len(raw) > limits.post.max_line:
         problems.append(f"{LINE_TOO_LONG}: {len(raw)} > {limits.post.max_line} characters ({limits.post.name})")

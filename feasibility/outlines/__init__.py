@@ -12,6 +12,7 @@ over the size limit); everything wrong *inside* a drawing is a finding. See docs
 
 from __future__ import annotations
 
+import functools
 import math
 
 from feasibility.outlines.contours import Outline, Part, build_outline
@@ -40,7 +41,30 @@ __all__ = [
     "library_versions",
     "outline_job",
     "read_drawing",
+    "read_source",
 ]
+
+
+def read_source(
+    source: dict,
+    *,
+    layer: str | None = None,
+    tolerances: Tolerances | None = None,
+    limits: Limits | None = None,
+    assume_units: str = "mm",
+) -> Drawing:
+    """``read_drawing``, the last two files' readings kept: a job's receipt (can the file be read at all?) and
+    its verdict read the same text with the same settings once. The reading is shared: never change it."""
+    fmt, data = source.get("format"), source.get("data")
+    if not (isinstance(fmt, str) and isinstance(data, str) and (layer is None or isinstance(layer, str))):
+        return read_drawing(source, layer=layer, tolerances=tolerances, limits=limits, assume_units=assume_units)
+    return _read_cached(fmt, data, layer, tolerances or Tolerances(), limits or Limits(), assume_units)
+
+
+@functools.lru_cache(maxsize=2)
+def _read_cached(fmt: str, data: str, layer, tolerances: Tolerances, limits: Limits, assume_units: str) -> Drawing:
+    source = {"format": fmt, "data": data}
+    return read_drawing(source, layer=layer, tolerances=tolerances, limits=limits, assume_units=assume_units)
 
 
 def library_versions() -> dict[str, str]:
@@ -85,7 +109,7 @@ def outline_job(
     )
     if problems:
         return _result(problems, None, None, None)
-    drawing = read_drawing(
+    drawing = read_source(
         design["source"], layer=design.get("layer"), tolerances=tolerances, limits=limits, assume_units=assume_units
     )
     findings = list(drawing.findings)
