@@ -504,18 +504,27 @@ class _Path:
 
     def feed_to(self, x: float, y: float, z: float, *, ramp: bool) -> None:
         """A straight feed to (x, y, z): a ramp down into the cut at the ramp feed, else at the cutting feed."""
-        if (x, y, z) == (self.x, self.y, self.z):
+        here_x, here_y, here_z = self.x, self.y, self.z
+        if x == here_x and y == here_y and z == here_z:
             return
-        # Words that do not change are left out, as a person writes them (the axis keeps its modal value).
-        words = {"x": x if x != self.x else None, "y": y if y != self.y else None, "z": z if z != self.z else None}
         feed = self.ramp_feed if ramp else self.feed
-        dz = abs(z - self.z) if self.z is not None else 0.0
-        if dz > 0:
+        if z != here_z and here_z is not None:
             # Z moves at its share of the feed: never faster than the plunge feed judged against the Z axis (a
             # rise onto a tab is straight up).
-            length = math.hypot(x - self.x, y - self.y, dz) if self.x is not None else dz
+            dz = abs(z - here_z)
+            length = math.hypot(x - here_x, y - here_y, dz) if here_x is not None else dz
             feed = min(feed, math.floor(self.plunge_feed * length / dz))
-        self.moves.append(Move(FEED, **words, feed=feed, role=RAMP if ramp else ""))
+        # Words that do not change are left out, as a person writes them (the axis keeps its modal value).
+        self.moves.append(
+            Move(
+                FEED,
+                x if x != here_x else None,
+                y if y != here_y else None,
+                z if z != here_z else None,
+                feed,
+                role=RAMP if ramp else "",
+            )
+        )
         self.x, self.y, self.z = x, y, z
 
     def line(self, x: float, y: float) -> None:
@@ -569,6 +578,15 @@ def _outline(path: _Path, toolpath: dict, design: dict, depth: float) -> None:
     path.entries.add("outline")
     for index, segment in enumerate(toolpath["segments"]):
         kind = segment["kind"]
+        if kind in ("cut", "ramp"):
+            ramp = kind == "ramp"
+            feed_to = path.feed_to
+            for px, py, pz in segment["points"][1 if index else 0 :]:
+                # quantise(), inlined: the bulk of a long program's points pass here.
+                z = round(pz, DECIMALS) + 0.0
+                feed_to(round(px + dx, DECIMALS) + 0.0, round(py + dy, DECIMALS) + 0.0, z if z > floor else floor,
+                        ramp=ramp)  # fmt: skip
+            continue
         # Each segment but the first starts where the last one ended.
         for px, py, pz in segment["points"][1 if index else 0 :]:
             x, y, z = quantise(px + dx), quantise(py + dy), max(quantise(pz), floor)
@@ -579,8 +597,6 @@ def _outline(path: _Path, toolpath: dict, design: dict, depth: float) -> None:
                 # Only in air onto the stock top, or down onto a floor already cleared (docs/outlines.md).
                 path.approach()
                 path.plunge(z)
-            else:
-                path.feed_to(x, y, z, ramp=kind == "ramp")
 
 
 def _positive(values: dict, key: str) -> float:
