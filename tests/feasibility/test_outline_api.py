@@ -222,7 +222,7 @@ def test_only_operators_send_drawings_and_a_refused_call_stores_nothing(approver
     assert not DrawingFile.objects.exists()
 
 
-def test_a_session_keeps_its_drawing_by_reference_and_judges_it(operator_client):
+def test_a_session_keeps_its_drawing_by_reference_judges_it_and_cuts_it_once_approved(operator_client, approver_client):
     request = job()
     created = operator_client.post(
         SESSIONS,
@@ -234,12 +234,26 @@ def test_a_session_keeps_its_drawing_by_reference_and_judges_it(operator_client)
     assert session["design"]["source"] == {
         "format": "dxf", "sha256": PANEL_SHA, "bytes": len(PANEL), "name": "panel.dxf",
     }  # fmt: skip
-    judged = operator_client.post(f"{SESSIONS}/{session['session_id']}/feasibility", {}, format="json")
+    sid = session["session_id"]
+    judged = operator_client.post(f"{SESSIONS}/{sid}/feasibility", {}, format="json")
     assert judged.status_code == 200, judged.json()
     assert judged.json()["feasibility"]["risk_level"] == "GREEN"
+    approved = approver_client.post(f"{SESSIONS}/{sid}/approve", {"note": "cut it"}, format="json")
+    assert approved.status_code == 200, approved.json()
+    cut = operator_client.post(f"{SESSIONS}/{sid}/toolpaths", {}, format="json")
+    assert cut.status_code == 200, cut.json()
+    program = cut.json()["toolpaths"]
+    assert f"sha256 {PANEL_SHA}" in program["gcode_text"]
+    assert program["_hashes"]["feasibility_sha256"] == approved.json()["approval"]["feasibility_sha256"]
+    # The session's events and artifacts name the drawing; none holds it.
+    events = operator_client.get(f"{SESSIONS}/{sid}/events").json()["events"]
+    _no_text_in(events)
+    for artifact in RunArtifact.objects.filter(session_id=str(sid)):
+        _no_text_in(artifact.request)
+        _no_text_in(artifact.feasibility)
     # A malformed drawing on the design step is a 400 naming the source; the design stays as it was.
     broken = {**request["design"], "source": {"format": "dxf", "data": "0\nSECTION\n2\nENTITIES\n0\nLINE\n10\nx\n"}}
-    response = operator_client.post(f"{SESSIONS}/{session['session_id']}/design", {"design": broken}, format="json")
+    response = operator_client.post(f"{SESSIONS}/{sid}/design", {"design": broken}, format="json")
     assert response.status_code == 400
     assert response.json()["error"] == "DRAWING_MALFORMED"
     assert "source" in response.json()["errors"]["design"]
