@@ -10,7 +10,7 @@ from rmos_site.core.cursors import cursor_read, cursor_sign, invalid_cursor
 from rmos_site.core.db_router import read_db
 from runs import hashing
 from runs.errors import invalid_run_id, run_not_found
-from runs.models import RunArtifact
+from runs.models import DrawingFile, RunArtifact
 
 # Lowercase only: ids are generated lowercase, and accepting other spellings would give one artifact several
 # URLs (and several cache entries for one ETag). fullmatch, so a trailing newline is malformed too.
@@ -325,3 +325,8 @@ def _is_keyed_list(value) -> bool:
     if not all(isinstance(item, dict) and isinstance(item.get("code"), str) for item in value):
         return False
     return len({item["code"] for item in value}) == len(value)
+
+
+def drawing_get(sha256: str) -> tuple[str, str] | None:
+    """(format, text) of a drawing received with a job, or None."""
+    return DrawingFile.objects.filter(sha256=sha256).values_list("format", "text").first()

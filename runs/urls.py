@@ -36,4 +36,5 @@ urlpatterns = [
     path("runs/<rmos_any:run_id>/download", views.RunDownloadView.as_view(), name="runs-download"),
     path("runs/<rmos_any:run_id>/gcode", views.RunGcodeView.as_view(), name="runs-gcode"),
     path("runs/<rmos_any:run_id>", views.RunDetailView.as_view(), name="runs-detail"),
+    path("drawings/<rmos_any:sha256>", views.DrawingDownloadView.as_view(), name="drawings-download"),
 ]

@@ -1,4 +1,7 @@
-"""The runs API: the index, one run, its download and the diff of two. Read-only, for every RMOS role."""
+"""The runs API: the index, one run, its download and the diff of two, and the drawings jobs sent. Read-only, for
+every RMOS role."""
+
+import re
 
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
@@ -34,6 +37,7 @@ _PROBLEMS = {
 _NOT_FOUND = {(404, "application/problem+json"): OpenApiResponse(RunProblemSerializer, description="RUN_NOT_FOUND")}
 # The pattern is what the views check: anything else is 400 INVALID_RUN_ID, whatever the path looks like.
 _RUN_ID_PATTERN = r"^run_[0-9a-f]{32}$"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 _RUN_ID = OpenApiParameter(
     "run_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="run_ + 32 lowercase hex", pattern=_RUN_ID_PATTERN
 )
@@ -164,3 +168,52 @@ class RunDiffView(APIView):
         query = RunDiffQuerySerializer(data=query_input(request.query_params, RunDiffQuerySerializer))
         query.is_valid(raise_exception=True)
         return Response(selectors.run_diff(a_id, b_id, include_unchanged=query.validated_data["all"]))
+
+
+_DRAWING_TYPES = {"dxf": "image/vnd.dxf", "svg": "image/svg+xml"}
+
+
+class DrawingDownloadView(APIView):
+    @extend_schema(
+        operation_id="drawings_download",
+        summary="A drawing received with a job, as the file it was",
+        description="The DXF or SVG text an outline design named by `sha256`, byte for byte: `sha256sum` of the "
+        "file prints the hash, which is also its `ETag`. Any RMOS role. A drawing never changes: `If-None-Match` "
+        "answers 304. Always an attachment, never rendered by this site (an SVG may carry script).",
+        parameters=[OpenApiParameter("sha256", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=r"^[0-9a-f]{64}$")],
+        responses={(200, "image/vnd.dxf"): OpenApiTypes.STR, (200, "image/svg+xml"): OpenApiTypes.STR,
+                   304: OpenApiResponse(description="Not modified"), **_PROBLEMS,
+                   (404, "application/problem+json"): OpenApiResponse(
+                       RunProblemSerializer, description="DRAWING_NOT_FOUND")},
+    )  # fmt: skip
+    def get(self, request, sha256: str):
+        if not _SHA256.fullmatch(sha256):
+            raise ProblemError(
+                status=400,
+                error="INVALID_DRAWING_ID",
+                title="Invalid drawing id",
+                detail="A drawing is named by the SHA-256 of its text: 64 lowercase hex digits.",
+            )
+        found = selectors.drawing_get(sha256)
+        if found is None:
+            raise ProblemError(
+                status=404,
+                error="DRAWING_NOT_FOUND",
+                title="Drawing not found",
+                detail=f"No drawing with sha256 {sha256} has been received.",
+            )
+        fmt, text = found
+        response = HttpResponse(text.encode("utf-8"), content_type=_DRAWING_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="{sha256[:16]}.{fmt}"'
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["X-Content-Type-Options"] = "nosniff"
+        etag = f'"{sha256}"'
+        if _not_modified(request, etag):
+            response = HttpResponse(status=304)
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, max-age=31536000, immutable"
+        patch_vary_headers(response, ["Authorization", "Cookie"])
+        return response
+
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)

@@ -304,3 +304,21 @@ def test_the_same_new_drawing_sent_at_once_is_stored_once(operator):
     assert codes == [200] * racers
     assert DrawingFile.objects.count() == 1
     assert RunArtifact.objects.filter(kind="feasibility", status="OK").count() == racers
+
+
+def test_a_received_drawing_downloads_as_the_file_it_was(operator_client, auditor_client, anon_client):
+    operator_client.post(FEASIBILITY, job(), format="json")
+    response = auditor_client.get(f"/api/rmos/drawings/{PANEL_SHA}")
+    assert response.status_code == 200
+    assert hashlib.sha256(response.content).hexdigest() == PANEL_SHA
+    assert response["Content-Type"] == "image/vnd.dxf"
+    assert response["Content-Disposition"] == f'attachment; filename="{PANEL_SHA[:16]}.dxf"'
+    assert response["ETag"] == f'"{PANEL_SHA}"'
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert auditor_client.get(f"/api/rmos/drawings/{PANEL_SHA}", HTTP_IF_NONE_MATCH=f'"{PANEL_SHA}"').status_code == 304
+    assert anon_client.get(f"/api/rmos/drawings/{PANEL_SHA}").status_code == 401
+    missing = auditor_client.get(f"/api/rmos/drawings/{'0' * 64}")
+    assert (missing.status_code, missing.json()["error"]) == (404, "DRAWING_NOT_FOUND")
+    for bad in ("abc", PANEL_SHA.upper(), PANEL_SHA + "0", "..%2F" + PANEL_SHA):
+        invalid = auditor_client.get(f"/api/rmos/drawings/{bad}")
+        assert (invalid.status_code, invalid.json()["error"]) == (400, "INVALID_DRAWING_ID")
