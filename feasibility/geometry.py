@@ -241,6 +241,24 @@ class FretBoard:
         return math.degrees(math.atan2(bx - tx, by - ty))
 
 
+# A board's end runs this far past the last fret along each edge (1/4 in: room for the last fret's tang).
+BOARD_END_OVERHANG_MM = 6.35
+
+
+def board_outline(design: dict, overhang_mm: float = BOARD_END_OVERHANG_MM) -> list[tuple[float, float]]:
+    """The fret board's outline in the design's frame (its datum at 0, 0), counter-clockwise: the nut line from
+    the treble edge to the bass edge, the bass edge to ``overhang_mm`` past the last fret, the end, the treble
+    edge back. The board FretFind2D draws; cut at the same fixture and x, y as the slots, it registers with them."""
+    board = FretBoard.of(design)
+
+    def end(bass: bool) -> tuple[float, float]:
+        scale = board.scale_bass if bass else board.scale_treble
+        fraction = fret_fraction(board.frets) + overhang_mm / scale
+        return board.edge_point(-12.0 * math.log2(1.0 - fraction), bass)
+
+    return [board.edge_point(0, False), board.edge_point(0, True), end(True), end(False)]
+
+
 def reach_along_cut(tool: ToolShape, width: float, depth: float) -> float:
     """How far the cut at the surface extends beyond the tool's controlled point along its direction of travel:
     the half-chord for a blade, the radius of the cut for a bit."""

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from feasibility.views import REGISTRY_VIEWS
+from feasibility.views import REGISTRY_VIEWS, RunBoardDrawingView
 
-# POST feasibility is routed by workflow.urls (a job may name a session).
-urlpatterns = []
+# POST feasibility is routed by workflow.urls (a job may name a session). The board drawing lives under runs/
+# beside the run it draws; rmos_site.urls includes these routes before the runs app's catch-all detail route.
+urlpatterns = [path("runs/<str:run_id>/board.dxf", RunBoardDrawingView.as_view(), name="runs-board-dxf")]
 for _registry, (_list_view, _detail_view) in REGISTRY_VIEWS.items():
     urlpatterns += [
         path(f"registry/{_registry}", _list_view.as_view(), name=f"registry-{_registry}"),

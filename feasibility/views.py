@@ -1,15 +1,19 @@
-"""The shop registry, read-only over the API (the admin edits it). The feasibility job endpoint is
-``workflow.views.FeasibilityView``: a job may name a workflow session."""
+"""The shop registry, read-only over the API (the admin edits it), and a fret-slots run's board as a drawing.
+The feasibility job endpoint is ``workflow.views.FeasibilityView``: a job may name a workflow session."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from feasibility import selectors
+from feasibility.board_drawing import fret_board_dxf
 from feasibility.models import registry_id_validator
 from feasibility.serializers import REGISTRY_SERIALIZERS
 from rmos_site.core.problems import ProblemError
+from runs.selectors import run_get
 
 
 def _problem(description: str) -> OpenApiResponse:
@@ -65,3 +69,41 @@ def _registry_views(registry: str) -> tuple[type[APIView], type[APIView]]:
 
 
 REGISTRY_VIEWS = {registry: _registry_views(registry) for registry in REGISTRY_SERIALIZERS}
+
+
+class RunBoardDrawingView(APIView):
+    """``GET runs/{run_id}/board.dxf``: the fret board a ``fret_slots`` run judged, as a DXF drawing."""
+
+    @extend_schema(
+        operation_id="runs_board_dxf",
+        summary="The fret board of a fret-slots run, as a DXF drawing",
+        description="Layers BOARD (the outline: nut line, edges, the end 6.35 mm past the last fret), FRETS (each "
+        "slot's centre line) and CENTRE, in mm, in the design's frame. Send the BOARD layer as an `outline` job "
+        "(profile outside) with the run's fixture, x and y to cut the taper in register with the slots. Any RMOS "
+        "role. 404 `NO_FRET_BOARD` for a run of another shape.",
+        responses={
+            (200, "image/vnd.dxf"): OpenApiTypes.STR,
+            400: _problem("INVALID_RUN_ID"),
+            404: _problem("RUN_NOT_FOUND or NO_FRET_BOARD"),
+        },
+        tags=["runs"],
+    )
+    def get(self, request, run_id: str):
+        artifact = run_get(run_id)
+        design = (artifact.feasibility or {}).get("design")
+        if not isinstance(design, dict) or design.get("shape") != "fret_slots":
+            raise ProblemError(
+                status=404,
+                error="NO_FRET_BOARD",
+                title="No fret board",
+                detail=f"Run {artifact.run_id} judged no fret board ({artifact.kind}, {artifact.status}).",
+                run_id=artifact.run_id,
+            )
+        response = HttpResponse(fret_board_dxf(design).encode("utf-8"), content_type="image/vnd.dxf")
+        response["Content-Disposition"] = f'attachment; filename="{artifact.run_id}-board.dxf"'
+        response["Cache-Control"] = "private, no-cache"
+        return response
+
+    def perform_content_negotiation(self, request, force=False):
+        # A browser's or curl's Accept is anything but JSON; the JSON renderer still renders the problems.
+        return super().perform_content_negotiation(request, force=True)

@@ -322,3 +322,30 @@ def test_a_received_drawing_downloads_as_the_file_it_was(operator_client, audito
     for bad in ("abc", PANEL_SHA.upper(), PANEL_SHA + "0", "..%2F" + PANEL_SHA):
         invalid = auditor_client.get(f"/api/rmos/drawings/{bad}")
         assert (invalid.status_code, invalid.json()["error"]) == (400, "INVALID_DRAWING_ID")
+
+
+FANNED = {
+    "shape": "fret_slots", "scale_length_bass": 648, "scale_length_treble": 628, "perpendicular_fret": 7,
+    "frets": 22, "nut_width": 43, "board_width": 58, "depth": 2,
+}  # fmt: skip
+
+
+def test_a_fret_boards_outline_drawing_is_cut_as_an_outline_in_register_with_its_slots(operator_client):
+    slots = {"tool_id": "router:fret_0_58mm", "material_id": "ebony", "machine_id": "router_a", "design": FANNED}
+    run = operator_client.post(FEASIBILITY, slots, format="json").json()
+    assert run["safety"]["risk_level"] in ("GREEN", "YELLOW"), run["safety"]["block_reason"]
+    response = operator_client.get(f"/api/rmos/runs/{run['run_id']}/board.dxf")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="{run["run_id"]}-board.dxf"'
+    board = response.content.decode()
+    # The taper, cut with a 1/4 in bit at the same fixture and datum as the slots.
+    outline = job(board, layer="BOARD", depth=6.35, stock_thickness=6.35, x=0, y=0,
+                  tabs={"count": 4, "width": 10, "height": 1.5})  # fmt: skip
+    outline["material_id"] = "ebony"
+    cut = operator_client.post(TOOLPATHS, outline, format="json")
+    assert cut.status_code == 200, cut.json()
+    assert "(layer: BOARD)" in cut.json()["gcode_text"]
+    other = operator_client.post(FEASIBILITY, job(), format="json").json()
+    refused = operator_client.get(f"/api/rmos/runs/{other['run_id']}/board.dxf")
+    assert (refused.status_code, refused.json()["error"]) == (404, "NO_FRET_BOARD")
+    assert operator_client.get("/api/rmos/runs/run_x/board.dxf").json()["error"] == "INVALID_RUN_ID"
