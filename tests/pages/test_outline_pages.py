@@ -68,7 +68,23 @@ def test_a_dxf_uploaded_from_the_job_form_is_a_green_run_whose_request_holds_onl
     assert source["sha256"] == stored.sha256
     assert stored.text == text
     assert artifact.request["design"]["tabs"] == {"count": 4, "width": 8, "height": 2}
-    assert "body.dxf" in operator_page.get(f"/runs/{artifact.run_id}").content.decode()
+    # The run page draws the outline, its offset path and its tabs over the moves, with a key.
+    page = operator_page.get(f"/runs/{artifact.run_id}").content.decode()
+    assert "body.dxf" in page
+    drawing = page.split('<svg class="drawing"', 1)[1].split("</svg>", 1)[0]
+    cuts_at = drawing.index('class="dr-cuts"')
+    for layer in ("dr-outline", "dr-offset", "dr-tabs"):
+        assert drawing.index(f'class="{layer}"') > cuts_at  # on top of the moves
+    assert drawing.count("<title>tab ") == 4
+    assert ">tool centre</text>" in drawing
+    assert ">island</text>" in drawing
+    # The outline is drawn in part coordinates: the 120 x 80 rectangle placed at (50, 50).
+    assert "M60 -50" in drawing or "M50 -60" in drawing or "L170 -50" in drawing or "L50 -120" in drawing
+    # The drawing page and the SVG file show it too.
+    assert 'class="dr-outline"' in operator_page.get(f"/runs/{artifact.run_id}/drawing").content.decode()
+    preview = operator_page.get(f"/api/rmos/runs/{artifact.run_id}/preview.svg").content.decode()
+    for layer in ("rmos-outline", "rmos-offset", "rmos-tabs"):
+        assert f'class="{layer}"' in preview
 
 
 def test_a_utf8_bom_is_tolerated_and_the_extension_is_case_blind(operator_page):
