@@ -392,7 +392,7 @@ def plan_svg(
     # Scale bar and key along the bottom.
     bar = nice_length(span / 4)
     base = bottom + font * 1.6
-    key_y = bottom + font * 3.6
+    key_y = bottom + font * (5.4 if overlay else 3.6)  # an outline's line of key goes under this one
     segment = bar / 2
     out += [
         '<g class="dr-scale">',
@@ -415,6 +415,6 @@ def plan_svg(
         "</g>",
     ]
     if overlay:
-        out += _overlay_key(left + margin, key_y + font * 1.8, font, stroke, dash)
+        out += _overlay_key(left + margin, key_y - font * 1.8, font, stroke, dash)
     out.append("</svg>")
     return mark_safe("\n".join(out))

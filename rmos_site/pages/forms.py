@@ -229,6 +229,7 @@ def _outline_fields(*, keep: bool) -> dict[str, forms.Field]:
         "y": number("y", "Position Y"),
     }
     fields["layer"].optional_note = "optional: every layer"
+    fields["file"].required_for_shape = not keep  # a stored design's drawing may be kept instead
     for field in fields.values():
         for attr, value in (("unit", ""), ("default", None), ("required_for_shape", False), ("optional_note", "")):
             if not hasattr(field, attr):

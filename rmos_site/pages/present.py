@@ -132,7 +132,15 @@ def design_rows(design) -> list[dict]:
             shown = {**units.OUTLINE_OPERATIONS, **units.OUTLINE_DIRECTIONS}.get(value, value)
         else:
             shown = units.quantity(value, unit)
-        rows.append({"key": key, "label": label, "value": shown, "exact": display(value), "wraps": key == "source"})
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "value": shown,
+                "exact": display(value),
+                "wraps": key in ("source", "tabs", "operation", "layer"),
+            }
+        )
     return rows
 
 
