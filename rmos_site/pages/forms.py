@@ -167,16 +167,20 @@ def _outline_initial(design: dict) -> dict | None:
 
 
 def current_drawing_value(source: dict) -> str:
-    """The drawing a stored design names, as the form's hidden field carries it: ``format:sha256:name``."""
-    return f"{source.get('format', '')}:{source['sha256']}:{source.get('name') or ''}"
+    """The drawing a stored design names, as the form's hidden field carries it: ``format:sha256:bytes:name``."""
+    size = source.get("bytes") if isinstance(source.get("bytes"), int) else ""
+    return f"{source.get('format', '')}:{source['sha256']}:{size}:{source.get('name') or ''}"
 
 
 def _current_drawing(value: str) -> dict | None:
-    fmt, _, rest = (value or "").partition(":")
-    sha256, _, name = rest.partition(":")
+    """The kept drawing's reference (the service checks the hash names a drawing it has, of that size)."""
+    fmt, sha256, size, name = [*(value or "").split(":", 3), "", "", ""][:4]
     if fmt not in DRAWING_EXTENSIONS.values() or len(sha256) != 64:
         return None
-    return {"format": fmt, "sha256": sha256, **({"name": name} if name else {})}
+    source = {"format": fmt, "sha256": sha256}
+    if size.isdigit():
+        source["bytes"] = int(size)
+    return {**source, "name": name} if name else source
 
 
 def drawing_refusal(problem) -> str:

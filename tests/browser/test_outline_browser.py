@@ -93,3 +93,32 @@ def test_a_malformed_drawing_comes_back_beside_the_file_field(browser, shop, wid
     assert "Choose the file again" in error.inner_text()
     assert_fits(tab, "outline_refused_job", width)
     tab.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_an_outline_session_fits_and_keeps_its_drawing(browser, shop, width):
+    from tests.pages.test_outline_pages import outline_session
+
+    session = outline_session(shop["operator"], judged=False)
+    tab = Tab(browser, shop["url"], width=width)
+    tab.log_in("op")
+    page = tab.page
+    page.goto(f"/sessions/{session.pk}")
+    assert "body.dxf (" in page.inner_text(".design-drawing")
+    form = page.locator("form.action-design")
+    assert form.locator("input[name=shape][value=outline]").is_checked()
+    assert form.locator("input[name=outline__keep]").is_checked()
+    assert_fits(tab, "outline_session", width)
+    form.locator(".shape-fieldset[data-shape=outline]").screenshot(
+        path=str(SCREENSHOTS / f"outline_session_fieldset-{width}.png")
+    )
+    # Saved again as it is: the drawing kept by its hash.
+    form.locator("input[name=outline__depth]").fill("5")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "Design saved" in tab.message()
+    session.refresh_from_db()
+    assert session.design["depth"] == 5
+    assert session.design["source"]["name"] == "body.dxf"
+    assert tab.errors == []
+    tab.close()

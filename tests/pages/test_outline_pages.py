@@ -239,3 +239,29 @@ def test_the_fret_form_says_which_multiscale_field_is_missing(operator, operator
     html = operator_page.get(f"/sessions/{session.pk}").content.decode()
     design_form = html.split('class="stack action action-design"', 1)[1].split("</form>", 1)[0]
     assert "needs scale_length_treble" in field_html(design_form, "fret_slots__scale_length_treble")
+
+
+def outline_session(operator, *, judged: bool = True):
+    from workflow import services
+
+    design = {
+        "shape": "outline", "operation": "profile_outside", "direction": "climb",
+        "source": {"format": "dxf", "data": rect_dxf(), "name": "body.dxf"},
+        "depth": 6, "stock_thickness": 6, "tabs": {"count": 4, "width": 8, "height": 2}, "x": 50, "y": 50,
+    }  # fmt: skip
+    session = services.session_create(actor=operator, design=design, context=OUTLINE_JOB).session
+    if judged:
+        services.session_request_feasibility(session=session, actor=operator)
+    return Session.objects.get(pk=session.pk)
+
+
+def test_a_session_verdict_previews_the_outline_program_with_its_drawing(operator, approver_page):
+    session = outline_session(operator)
+    assert session.state == "feasibility_ready"
+    html = approver_page.get(f"/sessions/{session.pk}").content.decode()
+    verdict = html.split('id="verdict"', 1)[1]
+    # No G-code yet: the program the generator would write from the drawing, with the drawing's layers.
+    assert "<strong>Preview:</strong>" in verdict
+    assert 'class="dr-cuts"' in verdict
+    assert 'class="dr-outline"' in verdict
+    assert 'class="dr-tabs"' in verdict
