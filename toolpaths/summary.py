@@ -22,6 +22,10 @@ SVG_MIN_SPAN_MM = 10.0
 CUT_COLOUR = "#1d4ed8"
 RAPID_COLOUR = "#dc2626"
 GUIDE_COLOUR = "#9ca3af"
+OUTLINE_COLOUR = "#111827"
+ISLAND_COLOUR = "#7c3aed"
+OFFSET_COLOUR = "#0f766e"
+TAB_COLOUR = "#f59e0b"
 
 _Point = tuple[float | None, float | None, float | None]
 
@@ -65,12 +69,18 @@ def summarize(moves: Iterable[Move], *, machine: dict) -> dict:
 
 
 def render_svg(
-    moves: Iterable[Move], *, machine: dict | None = None, title: str = "", fixture_id: str | None = None
+    moves: Iterable[Move],
+    *,
+    machine: dict | None = None,
+    title: str = "",
+    fixture_id: str | None = None,
+    overlay: dict | None = None,
 ) -> str:
     """A self-contained SVG plan view (XY, Y up): cuts solid, rapids dashed, fitted to the moves' bounds.
 
     With a machine, its envelope is drawn in work coordinates: its soft limits less the work zero of the fixture
-    ``fixture_id`` (default: the machine's default fixture)."""
+    ``fixture_id`` (default: the machine's default fixture). ``overlay``: an outline's drawn outline, islands,
+    tool-centre path and tabs in part coordinates (``toolpaths.overlay.outline_geometry``), over the moves."""
     cut_d: list[str] = []
     rapid_d: list[str] = []
     box = _Box()
@@ -92,12 +102,15 @@ def render_svg(
             cut_d.extend(_svg_arc(move, start, end))
         pen = end[:2]
 
+    for ring in (overlay or {}).get("outline", ()):
+        for x, y in ring:
+            box.add_point((x, y, None))
     x_min, x_max, y_min, y_max = box.plan_view()
     span = max(x_max - x_min, y_max - y_min)
     margin = span * SVG_MARGIN_RATIO
     stroke = span / 400
     font = span / 30
-    legend_height = font * 3
+    legend_height = font * (5 if overlay else 3)
     view_x, view_y = x_min - margin, -y_max - margin
     view_w = x_max - x_min + 2 * margin
     view_h = y_max - y_min + 2 * margin + legend_height
@@ -128,14 +141,48 @@ def render_svg(
         *_guides(machine, margin, stroke, fixture_id),
         *_path("rmos-rapids", rapid_d, f'stroke="{RAPID_COLOUR}" stroke-width="{fmt(stroke)}" {dashes}'),
         *_path("rmos-cuts", cut_d, f'stroke="{CUT_COLOUR}" stroke-width="{fmt(stroke * 2)}" {round_ends}'),
+        *(_overlay_paths(overlay, stroke, dashes) if overlay else []),
         f'<g class="rmos-legend" font-family="sans-serif" font-size="{fmt(font)}" fill="#111827">',
         *key(0.0, CUT_COLOUR, False, "cut"),
         *key(font * 6, RAPID_COLOUR, True, "rapid"),
         f'<text x="{fmt(key_x + font * 12)}" y="{fmt(legend_y + font * 0.35)}">{escape(title)}</text>',
-        "</g>",
-        "</svg>",
     ]
+    if overlay:
+        legend_y += font * 1.8
+        parts += [
+            *key(0.0, OUTLINE_COLOUR, False, "outline"),
+            *key(font * 7.5, ISLAND_COLOUR, True, "island"),
+            *key(font * 14, OFFSET_COLOUR, True, "tool centre"),
+            *key(font * 23.5, TAB_COLOUR, False, "tab"),
+        ]
+    parts += ["</g>", "</svg>"]
     return "\n".join(parts) + "\n"
+
+
+def _rings(rings, *, closed: bool = True) -> list[str]:
+    end = " Z" if closed else ""
+    return [
+        "M" + " L".join(f"{format_number(x)},{format_number(-y)}" for x, y in ring) + end
+        for ring in rings
+        if len(ring) > 1
+    ]
+
+
+def _overlay_paths(overlay: dict, stroke: float, dashes: str) -> list[str]:
+    """An outline's layers: the tool centre's path (dashed), the drawn outline, its islands (dashed), the tabs
+    (wide marks)."""
+    fmt = format_number
+    width = fmt(stroke * 1.5)
+    layers = (
+        ("rmos-offset", "offset", True, f'stroke="{OFFSET_COLOUR}" stroke-width="{fmt(stroke)}" {dashes}'),
+        ("rmos-outline", "outline", True, f'stroke="{OUTLINE_COLOUR}" stroke-width="{width}"'),
+        ("rmos-islands", "islands", True, f'stroke="{ISLAND_COLOUR}" stroke-width="{width}" {dashes}'),
+        ("rmos-tabs", "tabs", False, f'stroke="{TAB_COLOUR}" stroke-width="{fmt(stroke * 7)}" stroke-opacity="0.85"'),
+    )
+    paths = []
+    for css_class, layer, closed, style in layers:
+        paths += _path(css_class, _rings(overlay.get(layer, ()), closed=closed), style)
+    return paths
 
 
 def _path(css_class: str, commands: list[str], style: str) -> list[str]:

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from rmos_site.core.problems import ProblemError
 from runs.selectors import run_get
+from toolpaths.overlay import outline_geometry
 from toolpaths.parse import GcodeParseError, moves_from_gcode
 from toolpaths.summary import render_svg
 
@@ -24,7 +25,8 @@ PREVIEW_CACHE_MAX_BYTES = 4_000_000
 
 def preview_cache_key(artifact) -> str:
     """The drawing of one run: its id (the drawing's title) and the hash of the G-code it is drawn from."""
-    return f"rmos:preview:{artifact.run_id}:{artifact.gcode_sha256}"
+    # v2: an outline's drawing is drawn over its moves.
+    return f"rmos:preview:v2:{artifact.run_id}:{artifact.gcode_sha256}"
 
 
 class RunPreviewView(APIView):
@@ -99,6 +101,7 @@ def _drawing(artifact) -> str:
         machine=_drawable_machine(artifact.registry_snapshot),
         title=artifact.run_id,
         fixture_id=_judged_fixture(artifact),
+        overlay=outline_geometry(artifact),
     )
     if len(svg) <= PREVIEW_CACHE_MAX_BYTES:
         cache.set(key, svg, timeout=None)  # the artifact never changes: nothing to expire

@@ -8,7 +8,9 @@ outlines and draws them in their own layer, under the toolpath, when there are a
 Drawn from what the ledger holds: a run's released G-code (read back with ``toolpaths.parse``), or, for a
 verdict that has no program yet (a session waiting for approval), the program the generator would write from
 the verdict's own design, cut and registry snapshot (``toolpaths.gcode.generate`` is pure), labelled as a
-preview. Markup only (inline SVG with classes; colours live in the stylesheet): the pages' CSP forbids style
+preview. An outline's run also shows, over its moves, the drawn outline, its islands, the tool centre's path and
+the tabs (``toolpaths.overlay``: its drawing's text and the planner, one query and one cached plan per drawing).
+Markup only (inline SVG with classes; colours live in the stylesheet): the pages' CSP forbids style
 attributes. Pure: no queries.
 """
 
@@ -20,6 +22,7 @@ from django.utils.safestring import mark_safe
 
 from feasibility import geometry
 from rmos_site.pages import units
+from toolpaths import overlay as outline_overlay
 from toolpaths.gcode import ARC_CCW, ARC_CW, RAPID, generate
 from toolpaths.parse import GcodeParseError, moves_from_gcode
 from toolpaths.summary import plan_box, svg_arc, walk_moves
@@ -37,9 +40,9 @@ class Outline:
     points: tuple[tuple[float, float], ...]
 
 
-def moves_of_run(artifact):
-    """The moves of a run's G-code, or of the program its verdict would give; (moves, is_preview), or
-    (None, False) when there is nothing to draw."""
+def moves_of_run(artifact, drawing: str | None = None):
+    """The moves of a run's G-code, or of the program its verdict would give (an outline's from ``drawing``,
+    its drawing's text); (moves, is_preview), or (None, False) when there is nothing to draw."""
     if artifact.gcode_text:
         try:
             return moves_from_gcode(artifact.gcode_text), False
@@ -55,7 +58,7 @@ def moves_of_run(artifact):
     if not all(isinstance(part, dict) for part in (design, cut, tool, machine)):
         return None, False
     try:
-        return generate(design=design, cut=cut, tool=tool, machine=machine).moves, True
+        return generate(design=design, cut=cut, tool=tool, machine=machine, drawing=drawing).moves, True
     except Exception:  # a preview the generator cannot make is left out, never a broken page
         return None, False
 
@@ -89,9 +92,14 @@ def clamp_outlines(fixture: dict | None) -> tuple[Outline, ...]:
 
 def run_drawing(artifact) -> dict | None:
     """What a page needs to show the drawing of ``artifact``: the SVG markup and its caption facts."""
-    moves, preview = moves_of_run(artifact)
+    is_outline = (
+        isinstance(artifact.feasibility, dict) and (artifact.feasibility.get("design") or {}).get("shape") == "outline"
+    )
+    text = outline_overlay.drawing_text(artifact) if is_outline and not artifact.gcode_text else None
+    moves, preview = moves_of_run(artifact, drawing=text)
     if not moves:
         return None
+    overlay = outline_overlay.outline_geometry(artifact) if is_outline else None
     fixture = run_fixture(artifact)
     fixtures = clamp_outlines(fixture)
     feasibility = artifact.feasibility if isinstance(artifact.feasibility, dict) else {}
@@ -100,7 +108,9 @@ def run_drawing(artifact) -> dict | None:
         request = artifact.request if isinstance(artifact.request, dict) else {}
         design = request.get("design") if isinstance(request.get("design"), dict) else {}
     return {
-        "svg": plan_svg(moves, design=design, fixtures=fixtures, title=artifact.run_id),
+        "svg": plan_svg(moves, design=design, fixtures=fixtures, title=artifact.run_id, overlay=overlay),
+        "outline": overlay is not None,
+        "drawing_name": units.drawing_label(design.get("source")) if overlay is not None else "",
         "preview": preview,
         "stock": units.quantity(design.get("stock_thickness"), "mm"),
         "fixture": fixture,
@@ -209,8 +219,64 @@ def _pt(x: float, y: float) -> str:
     return f"{_f(x)} {_f(-y)}"  # the plan's Y goes up, SVG's down
 
 
-def plan_svg(moves, *, design: dict, fixtures: tuple[Outline, ...] = (), title: str = "") -> str:
-    """The drawing as inline SVG markup (safe to put in a page)."""
+def _rings_path(rings, *, closed: bool = True) -> str:
+    end = " Z" if closed else ""
+    return " ".join("M" + " L".join(_pt(px, py) for px, py in ring) + end for ring in rings if len(ring) > 1)
+
+
+def _overlay_svg(overlay: dict, stroke: float, dash: str) -> list[str]:
+    """An outline's layers over the moves: the drawn outline, its islands, the tool centre's path, the tabs."""
+    out = []
+    dotted = f'stroke-dasharray="{_f(stroke * 3)} {_f(stroke * 2)}"'
+    if overlay.get("offset"):
+        d = _rings_path(overlay["offset"])
+        out.append(
+            f'<path class="dr-offset" d="{d}" stroke-width="{_f(stroke)}" {dotted}><title>tool centre</title></path>'
+        )
+    if overlay.get("outline"):
+        d = _rings_path(overlay["outline"])
+        out.append(
+            f'<path class="dr-outline" d="{d}" stroke-width="{_f(stroke * 1.6)}"><title>drawn outline</title></path>'
+        )
+    if overlay.get("islands"):
+        d = _rings_path(overlay["islands"])
+        title = "<title>island</title>"
+        out.append(f'<path class="dr-islands" d="{d}" stroke-width="{_f(stroke * 1.6)}" {dash}>{title}</path>')
+    tabs = [tab for tab in overlay.get("tabs") or () if len(tab) > 1]
+    if tabs:
+        out.append('<g class="dr-tabs">')
+        for number, tab in enumerate(tabs, 1):
+            out.append(f'<path d="{_rings_path([tab], closed=False)}" stroke-width="{_f(stroke * 7)}">'
+                       f"<title>tab {number}</title></path>")  # fmt: skip
+        out.append("</g>")
+    return out
+
+
+def _overlay_key(x0: float, y: float, font: float, stroke: float, dash: str) -> list[str]:
+    """The second line of the key, for an outline's layers."""
+    items = (
+        ("dr-outline", "outline", 0.0, ""),
+        ("dr-islands", "island", 7.0, dash),
+        ("dr-offset", "tool centre", 13.0, f'stroke-dasharray="{_f(stroke * 3)} {_f(stroke * 2)}"'),
+        ("dr-tab-key", "tab", 22.5, ""),
+    )
+    out = ['<g class="dr-key">']
+    for css, label, at, extra in items:
+        width = stroke * (7 if css == "dr-tab-key" else 1.6)
+        out += [
+            f'<line x1="{_f(x0 + font * at)}" y1="{_f(-y)}" x2="{_f(x0 + font * (at + 2))}" y2="{_f(-y)}" '
+            f'class="{css}" stroke-width="{_f(width)}"{" " + extra if extra else ""}/>',
+            f'<text x="{_f(x0 + font * (at + 2.4))}" y="{_f(-y + font * 0.35)}">{label}</text>',
+        ]
+    out.append("</g>")
+    return out
+
+
+def plan_svg(
+    moves, *, design: dict, fixtures: tuple[Outline, ...] = (), title: str = "", overlay: dict | None = None
+) -> str:
+    """The drawing as inline SVG markup (safe to put in a page). ``overlay``: an outline's layers
+    (``toolpaths.overlay.outline_geometry``), drawn over the moves with a second line of key."""
     cuts, rapids = [], []
     box = plan_box()
     pen = None
@@ -232,11 +298,19 @@ def plan_svg(moves, *, design: dict, fixtures: tuple[Outline, ...] = (), title: 
         pen = end[:2]
 
     outline = part_outline(design)
+    if overlay:
+        # The part is what the drawing draws: its outlines, with its islands as holes.
+        outline["polygons"] += [tuple(ring) for ring in (*overlay["outline"], *overlay["islands"]) if len(ring) > 2]
     x_min, x_max, y_min, y_max = box.plan_view()
     bounds = [(x_min, x_max, y_min, y_max), (0.0, 0.0, 0.0, 0.0)]  # work zero is always in the picture
     part = _outline_bounds(outline)
     if part:
         bounds.append(part)
+    if overlay and overlay.get("offset"):
+        points = [point for ring in overlay["offset"] for point in ring]
+        if points:
+            xs, ys = [p[0] for p in points], [p[1] for p in points]
+            bounds.append((min(xs), max(xs), min(ys), max(ys)))
     for fixture in fixtures:
         bounds.append(_outline_bounds({"circles": [], "polygons": [fixture.points], "lines": []}))
     x_min, x_max = min(b[0] for b in bounds), max(b[1] for b in bounds)
@@ -247,7 +321,7 @@ def plan_svg(moves, *, design: dict, fixtures: tuple[Outline, ...] = (), title: 
     stroke = span / 450
     # Room below the part for its X dimension and the scale bar, to the right for its Y dimension.
     left, right = x_min - margin, x_max + margin + font * 2.5
-    top, bottom = y_max + margin, y_min - margin - font * 5.5
+    top, bottom = y_max + margin, y_min - margin - font * (7.5 if overlay else 5.5)
     width, height = right - left, top - bottom
 
     out = [
@@ -283,6 +357,8 @@ def plan_svg(moves, *, design: dict, fixtures: tuple[Outline, ...] = (), title: 
         out.append(f'<path class="dr-rapids" d="{" ".join(rapids)}" {dash}/>')
     if cuts:
         out.append(f'<path class="dr-cuts" d="{" ".join(cuts)}" stroke-width="{_f(stroke * 2.5)}"/>')
+    if overlay:
+        out += _overlay_svg(overlay, stroke, dash)
     # Work zero: the machinist's quartered circle.
     r0 = font * 0.6
     out += [
@@ -316,7 +392,7 @@ def plan_svg(moves, *, design: dict, fixtures: tuple[Outline, ...] = (), title: 
     # Scale bar and key along the bottom.
     bar = nice_length(span / 4)
     base = bottom + font * 1.6
-    key_y = bottom + font * 3.6
+    key_y = bottom + font * (5.4 if overlay else 3.6)  # an outline's line of key goes under this one
     segment = bar / 2
     out += [
         '<g class="dr-scale">',
@@ -337,6 +413,8 @@ def plan_svg(moves, *, design: dict, fixtures: tuple[Outline, ...] = (), title: 
         f'y2="{_f(-key_y)}" class="dr-part-key"/>',
         f'<text x="{_f(left + margin + font * 12.9)}" y="{_f(-key_y + font * 0.35)}">part</text>',
         "</g>",
-        "</svg>",
     ]
+    if overlay:
+        out += _overlay_key(left + margin, key_y - font * 1.8, font, stroke, dash)
+    out.append("</svg>")
     return mark_safe("\n".join(out))

@@ -2,6 +2,7 @@
 themselves (a valid design, known states, roles) stay in the services and serializers the API uses."""
 
 import json
+import os
 
 from django import forms
 from rest_framework import serializers
@@ -17,8 +18,19 @@ EXAMPLE_DESIGN = {"shape": "ring", "od": 100, "width": 4, "depth": 1.5}
 # Keys under which a refused form's input waits for its page (``pages.kept``).
 RUN_JOB_FORM = "run-job"
 NEW_SESSION_FORM = "session-new"
-# The shapes with a form of dimensions; an outline is a drawing, sent as JSON for now.
+# The shapes with a form of dimensions; an outline's form (``OUTLINE``) takes a drawing instead.
 SHAPES = tuple(shape for shape in DESIGN_SERIALIZERS if shape != "outline")
+OUTLINE = "outline"
+FORM_SHAPES = (*SHAPES, OUTLINE)
+# A drawing's format, by its file name's extension (any case).
+DRAWING_EXTENSIONS = {".dxf": "dxf", ".svg": "svg"}
+DRAWING_NAME_MAX = 255
+CHOOSE_AGAIN = "Choose the file again: a form sent back cannot keep it."
+# The outline's fields (``outline__<key>``) after the file, in the order the form shows them.
+OUTLINE_FIELDS = (
+    "operation", "direction", "depth", "stock_thickness", "tabs_count", "tabs_width", "tabs_height", "layer", "x", "y",
+)  # fmt: skip
+OUTLINE_TABS = ("count", "width", "height")
 
 
 def read_json(text: str):
@@ -115,6 +127,10 @@ def _dimension_field(shape: str, key: str) -> forms.Field:
     field.unit = unit
     field.default = default
     field.required_for_shape = key in units.design_required(shape)
+    field.optional_note = "optional" if key in units.OPTIONAL_DIMENSIONS.get(shape, ()) else ""
+    if key == "scale_length" and shape == "fret_slots":
+        field.required_for_shape = False
+        field.optional_note = "or the bass and treble scales"
     return field
 
 
@@ -126,7 +142,106 @@ def design_initial(design) -> dict:
     shape = design.get("shape")
     if shape in SHAPES and set(design) - {"shape"} <= set(units.design_dimensions(shape)):
         return {"shape": shape, **{f"{shape}__{key}": _plain(value) for key, value in design.items() if key != "shape"}}
+    if shape == OUTLINE:
+        initial = _outline_initial(design)
+        if initial is not None:
+            return initial
     return {"design": design}
+
+
+def _outline_initial(design: dict) -> dict | None:
+    """An outline design in its form: the drawing it names is kept (the checkbox) unless another file is
+    chosen. None when the form cannot show all of it."""
+    simple = {"operation", "direction", "depth", "stock_thickness", "layer", "x", "y"}
+    if set(design) - {"shape", "source", "tabs", *simple}:
+        return None
+    source, tabs = design.get("source"), design.get("tabs")
+    if not isinstance(source, dict) or not isinstance(source.get("sha256"), str) or "data" in source:
+        return None
+    if tabs is not None and (not isinstance(tabs, dict) or set(tabs) - set(OUTLINE_TABS)):
+        return None
+    initial = {"shape": OUTLINE, "outline__keep": True, "outline__current": current_drawing_value(source)}
+    initial.update({f"outline__{key}": _plain(design[key]) for key in simple if design.get(key) is not None})
+    initial.update({f"outline__tabs_{key}": _plain(value) for key, value in (tabs or {}).items()})
+    return initial
+
+
+def current_drawing_value(source: dict) -> str:
+    """The drawing a stored design names, as the form's hidden field carries it: ``format:sha256:bytes:name``."""
+    size = source.get("bytes") if isinstance(source.get("bytes"), int) else ""
+    return f"{source.get('format', '')}:{source['sha256']}:{size}:{source.get('name') or ''}"
+
+
+def _current_drawing(value: str) -> dict | None:
+    """The kept drawing's reference (the service checks the hash names a drawing it has, of that size)."""
+    fmt, sha256, size, name = [*(value or "").split(":", 3), "", "", ""][:4]
+    if fmt not in DRAWING_EXTENSIONS.values() or len(sha256) != 64:
+        return None
+    source = {"format": fmt, "sha256": sha256}
+    if size.isdigit():
+        source["bytes"] = int(size)
+    return {**source, "name": name} if name else source
+
+
+def drawing_refusal(problem) -> str:
+    """The message of a service's refusal of a design's drawing (``errors: {"design": {"source": [...]}}``:
+    malformed, too large, unknown hash), to show beside the file field; "" for any other refusal."""
+    errors = problem.extra.get("errors")
+    design = errors.get("design") if isinstance(errors, dict) else None
+    if not isinstance(design, dict) or "source" not in design:
+        return ""
+    return f"{first_validation_message(design['source'])} {CHOOSE_AGAIN}"
+
+
+def _outline_fields(*, keep: bool) -> dict[str, forms.Field]:
+    """The outline's form: the drawing file and how to cut it."""
+
+    def number(key: str, label: str, unit: str = "mm", *, integer: bool = False, required: bool = False):
+        attrs = {"step": "1" if integer else "any", "inputmode": "numeric" if integer else "decimal"}
+        if key in ("x", "y"):
+            attrs["placeholder"] = "0"
+        field = (forms.IntegerField if integer else forms.FloatField)(
+            label=label, required=False, widget=forms.NumberInput(attrs=attrs)
+        )
+        field.unit = unit
+        field.default = 0 if key in ("x", "y") else None
+        field.required_for_shape = required
+        field.optional_note = "" if required or key in ("x", "y") else "optional"
+        return field
+
+    def select(label: str, choices: dict, initial: str):
+        field = forms.ChoiceField(label=label, choices=list(choices.items()), required=False, initial=initial)
+        field.required_for_shape = True
+        return field
+
+    fields = {
+        "file": forms.FileField(
+            label="Drawing file (.dxf or .svg)",
+            required=False,
+            allow_empty_file=True,
+            widget=forms.FileInput(attrs={"accept": ".dxf,.svg"}),
+        ),
+        "operation": select("Operation", units.OUTLINE_OPERATIONS, "profile_outside"),
+        "direction": select("Direction", units.OUTLINE_DIRECTIONS, "climb"),
+        "depth": number("depth", "Depth", required=True),
+        "stock_thickness": number("stock_thickness", "Stock thickness", required=True),
+        "tabs_count": number("tabs_count", "Tabs", "", integer=True),
+        "tabs_width": number("tabs_width", "Tab width"),
+        "tabs_height": number("tabs_height", "Tab height"),
+        "layer": forms.CharField(label="Layer", max_length=255, required=False, strip=True),
+        "x": number("x", "Position X"),
+        "y": number("y", "Position Y"),
+    }
+    fields["layer"].optional_note = "optional: every layer"
+    fields["file"].required_for_shape = not keep  # a stored design's drawing may be kept instead
+    for field in fields.values():
+        for attr, value in (("unit", ""), ("default", None), ("required_for_shape", False), ("optional_note", "")):
+            if not hasattr(field, attr):
+                setattr(field, attr, value)
+    if keep:
+        fields["keep"] = forms.BooleanField(label="Keep the current drawing", required=False)
+        fields["current"] = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
+    return {f"outline__{name}": field for name, field in fields.items()}
 
 
 def _plain(value):
@@ -139,15 +254,18 @@ class DesignInput(forms.Form):
 
     Every shape's fieldset is in the page; the chosen one is shown (CSS only, no script) and used. The
     serializer the API validates designs with (``feasibility.serializers.DesignField``) checks the result,
-    and its messages go next to the field they are about.
+    and its messages go next to the field they are about. An outline's fieldset takes its drawing as a file
+    (the page's form is multipart), read as UTF-8 text and sent as the design's ``source.data``.
     """
 
     design_required = True
     design_label = "Design (JSON)"
+    # A form that edits a stored design may keep the drawing it names instead of taking the file again.
+    keeps_drawing = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(shape, units.SHAPE_LABELS[shape]) for shape in SHAPES]
+        choices = [(shape, units.SHAPE_LABELS[shape]) for shape in FORM_SHAPES]
         if not self.design_required:
             choices.insert(0, ("", "No design yet"))
         self.fields["shape"] = forms.ChoiceField(
@@ -158,6 +276,7 @@ class DesignInput(forms.Form):
         for shape in SHAPES:
             for key in units.design_dimensions(shape):
                 self.fields[f"{shape}__{key}"] = _dimension_field(shape, key)
+        self.fields.update(_outline_fields(keep=self.keeps_drawing))
         self.fields["design"] = JSONObjectField(
             label=self.design_label,
             required=False,
@@ -167,8 +286,8 @@ class DesignInput(forms.Form):
 
     def design_fieldsets(self) -> list[dict]:
         """Per shape: its label, what x and y name, and each field with its unit, default and whether the
-        shape needs it."""
-        return [
+        shape needs it (an outline's file and its "keep" box apart, above the others)."""
+        sets = [
             {
                 "shape": shape,
                 "label": units.SHAPE_LABELS[shape],
@@ -177,6 +296,20 @@ class DesignInput(forms.Form):
             }
             for shape in SHAPES
         ]
+        current = _current_drawing(self["outline__current"].value()) if self.keeps_drawing else None
+        sets.append(
+            {
+                "shape": OUTLINE,
+                "label": units.SHAPE_LABELS[OUTLINE],
+                "origin": units.SHAPE_ORIGINS[OUTLINE],
+                "file": self["outline__file"],
+                "keep": self["outline__keep"] if current else None,
+                "current": self["outline__current"] if self.keeps_drawing else None,
+                "current_label": units.drawing_label(current) if current else "",
+                "fields": [self[f"outline__{key}"] for key in OUTLINE_FIELDS],
+            }
+        )
+        return sets
 
     def json_open(self) -> bool:
         """The advanced box starts open when it holds the design or an error."""
@@ -196,16 +329,86 @@ class DesignInput(forms.Form):
                 self.add_error("shape", "Choose a shape, or give the design as JSON.")
             return None
         self.design_from = "form"
+        if shape == OUTLINE:
+            return self._outline_design(cleaned)
         design = {"shape": shape}
         for key in units.design_dimensions(shape):
             name = f"{shape}__{key}"
             value = cleaned.get(name)
             if value is None:
-                if name not in self.errors and key in units.design_required(shape):
+                multiscale = key == "scale_length" and cleaned.get(f"{shape}__scale_length_bass") is not None
+                if name not in self.errors and key in units.design_required(shape) and not multiscale:
                     self.add_error(name, f"Required for a {units.SHAPE_LABELS[shape].lower()}.")
                 continue
             design[key] = _plain(value)
         return design
+
+    def _outline_design(self, cleaned: dict) -> dict:
+        """``{"shape": "outline", operation, direction, source, depth, stock_thickness, tabs?, layer?, x?, y?}``."""
+        design = {"shape": OUTLINE}
+        for key in ("operation", "direction"):
+            if cleaned.get(f"outline__{key}"):
+                design[key] = cleaned[f"outline__{key}"]
+            elif f"outline__{key}" not in self.errors:
+                self.add_error(f"outline__{key}", "Required for an outline.")
+        source = self._drawing_source(cleaned)
+        if source is not None:
+            design["source"] = source
+        for key in ("depth", "stock_thickness"):
+            value = cleaned.get(f"outline__{key}")
+            if value is not None:
+                design[key] = _plain(value)
+            elif f"outline__{key}" not in self.errors:
+                self.add_error(f"outline__{key}", "Required for an outline.")
+        tabs = {key: _plain(cleaned[f"outline__tabs_{key}"]) for key in OUTLINE_TABS
+                if cleaned.get(f"outline__tabs_{key}") is not None}  # fmt: skip
+        if tabs:
+            design["tabs"] = tabs
+        if cleaned.get("outline__layer"):
+            design["layer"] = cleaned["outline__layer"]
+        for key in ("x", "y"):
+            if cleaned.get(f"outline__{key}") is not None:
+                design[key] = _plain(cleaned[f"outline__{key}"])
+        return design
+
+    def _drawing_source(self, cleaned: dict) -> dict | None:
+        """The chosen file as ``{"format", "data", "name"}``, the kept drawing as ``{"format", "sha256"}``, or
+        None with an error beside the file field."""
+        field = "outline__file"
+        upload = cleaned.get(field)
+        if upload is None:
+            if field in self.errors:
+                return None
+            current = _current_drawing(cleaned.get("outline__current")) if self.keeps_drawing else None
+            if current and cleaned.get("outline__keep"):
+                return current
+            self.add_error(field, "Choose the drawing: a .dxf or .svg file.")
+            return None
+        name = os.path.basename(upload.name or "")[:DRAWING_NAME_MAX]
+        fmt = DRAWING_EXTENSIONS.get(os.path.splitext(name)[1].lower())
+        if fmt is None:
+            self.add_error(field, f"{name or 'The file'} is not a drawing RMOS reads: choose a .dxf or .svg file.")
+            return None
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            self.add_error(field, f"{name} is not UTF-8 text; save the drawing as UTF-8 (DXF R2007 or later, or SVG).")
+            return None
+        return {"format": fmt, "data": text, "name": name} if name else {"format": fmt, "data": text}
+
+    def kept_errors(self) -> dict[str, list[str]]:
+        """What ``pages.kept`` must keep beside the input for the form sent back: the file's own errors (the
+        file itself is not kept, so the form shown again could not find them)."""
+        if "outline__file" not in self.errors or not self.files.get("outline__file"):
+            return {}
+        return {"outline__file": [f"{message} {CHOOSE_AGAIN}" for message in self.errors["outline__file"]]}
+
+    def _design_field(self, shape: str, key: str) -> str | None:
+        """The form field a design key's message belongs beside."""
+        if shape == OUTLINE and key == "source":
+            return "outline__file"
+        name = f"{shape}__{key}"
+        return name if shape and name in self.fields else None
 
     def add_design_errors(self, detail) -> None:
         """The serializer's messages about the design, each next to its field."""
@@ -214,9 +417,14 @@ class DesignInput(forms.Form):
             self.add_error("design" if self.design_from == "json" else "shape", first_validation_message(detail))
             return
         for key, messages in detail.items():
+            if shape == OUTLINE and key == "tabs" and isinstance(messages, dict):
+                for sub, sub_messages in messages.items():
+                    name = f"outline__tabs_{sub}"
+                    self.add_error(name if name in self.fields else "shape", first_validation_message(sub_messages))
+                continue
             message = first_validation_message(messages)
-            name = f"{shape}__{key}"
-            if shape and name in self.fields:
+            name = self._design_field(shape, key)
+            if name:
                 self.add_error(name, message)
             elif self.design_from == "json":
                 self.add_error("design", f"{key}: {message}")
@@ -237,7 +445,10 @@ class DesignInput(forms.Form):
 
 
 class DesignForm(DesignInput):
-    """The session's design step: the same forms per shape as the job form."""
+    """The session's design step: the same forms per shape as the job form; an outline may keep the drawing
+    the stored design names."""
+
+    keeps_drawing = True
 
     def api_body(self) -> dict:
         # The per-shape fields are this form's way of writing one design; the API's body is the design alone.

@@ -124,7 +124,23 @@ def design_rows(design) -> list[dict]:
                          "exact": display(value)})  # fmt: skip
             continue
         label, unit = units.DESIGN_KEYS.get(key, (key.replace("_", " ").capitalize(), ""))
-        rows.append({"key": key, "label": label, "value": units.quantity(value, unit), "exact": display(value)})
+        if key == "source" and isinstance(value, dict):
+            shown = units.drawing_label(value)
+        elif key == "tabs":
+            shown = units.tabs_label(value)
+        elif key in ("operation", "direction") and isinstance(value, str):
+            shown = {**units.OUTLINE_OPERATIONS, **units.OUTLINE_DIRECTIONS}.get(value, value)
+        else:
+            shown = units.quantity(value, unit)
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "value": shown,
+                "exact": display(value),
+                "wraps": key in ("source", "tabs", "operation", "layer"),
+            }
+        )
     return rows
 
 

@@ -9,12 +9,13 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from feasibility.services import job_check_role
+from rmos_site.core.bodylimit import accepts_drawings
 from rmos_site.core.enums import Role
 from rmos_site.core.problems import ProblemError, first_validation_message
 from rmos_site.core.roles import user_roles
 from rmos_site.pages import kept, present, queries
 from rmos_site.pages.common import back, form_post, form_refused, page, problem_page, refused
-from rmos_site.pages.forms import RUN_JOB_FORM, RunJobForm
+from rmos_site.pages.forms import RUN_JOB_FORM, RunJobForm, drawing_refusal
 from runs import selectors
 from runs.enums import RISK_LEVEL_CHOICES, RunKind, RunStatus
 from runs.refusals import Received
@@ -147,25 +148,32 @@ def run_diff(request):
     return render(request, "pages/diff.html", context)
 
 
+@accepts_drawings
 @form_post
 def run_job(request):
     """The "Run a job" form: the toolpaths endpoint's work through the same service; lands on the new run.
 
     The role comes first, as at the API (a refused call by an authenticated user leaves its BLOCKED artifact,
-    the same one); then the form, whose errors are a message and write nothing."""
+    the same one); then the form, whose errors are a message and write nothing. A drawing the service refuses
+    (malformed, too large) leaves its ERROR artifact and sends the form back with the reason beside the file."""
     try:
         job_check_role(kind=RunKind.TOOLPATHS, actor=request.user)
     except ProblemError as problem:
         return problem_page(request, problem)
     origin = back(request, reverse("home"))
-    form = RunJobForm(request.POST)
+    form = RunJobForm(request.POST, request.FILES)
     if not form.is_valid():  # the form runs the toolpaths endpoint's validation (JobRequestSerializer)
         form_refused(request, form)
-        kept.keep(request, RUN_JOB_FORM)
+        kept.keep(request, RUN_JOB_FORM, errors=form.kept_errors())
         return redirect(origin)
     try:
         body = toolpaths_job(actor=request.user, body=Received(data=form.job_request()))
     except ProblemError as problem:
+        drawing_error = drawing_refusal(problem)
+        if drawing_error:
+            refused(request, problem)
+            kept.keep(request, RUN_JOB_FORM, errors={"outline__file": [drawing_error]})
+            return redirect(origin)
         if problem.error == "SAFETY_BLOCKED":
             messages.warning(request, f"Blocked by the server's safety policy: {problem.detail}")
         elif "run_id" in problem.extra and problem.status >= 500:

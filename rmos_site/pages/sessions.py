@@ -6,10 +6,11 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from rmos_site.core.bodylimit import accepts_drawings
 from rmos_site.core.enums import Role
 from rmos_site.core.problems import ProblemError, first_validation_message
 from rmos_site.core.roles import user_roles
-from rmos_site.pages import kept, present, queries, verdict
+from rmos_site.pages import kept, present, queries, units, verdict
 from rmos_site.pages.common import form_post, form_refused, page, refused
 from rmos_site.pages.forms import (
     NEW_SESSION_FORM,
@@ -21,6 +22,7 @@ from rmos_site.pages.forms import (
     NoteForm,
     ReasonForm,
     design_initial,
+    drawing_refusal,
     session_form_key,
 )
 from workflow import selectors, services
@@ -131,6 +133,13 @@ def _action_form(request, session, action: str, registry) -> dict:
     }
 
 
+def _drawing_label(design) -> str:
+    """The drawing an outline design names: ``body.dxf (3f2a9c01b7de, 48213 bytes)``; "" for other designs."""
+    if isinstance(design, dict) and design.get("shape") == "outline" and isinstance(design.get("source"), dict):
+        return units.drawing_label(design["source"])
+    return ""
+
+
 @page
 def session_detail(request, session_id: str):
     session = selectors.session_get(session_id)
@@ -139,6 +148,7 @@ def session_detail(request, session_id: str):
     context = {
         **_row(session),
         "design_json": present.pretty_json(session.design) if session.design else "",
+        "design_drawing": _drawing_label(session.design),
         "approval_block": session.approval_block_reason() if session.feasibility_run_id else None,
         "actions": [_action_form(request, session, action, registry) for action in allowed],
         "events": [
@@ -152,12 +162,21 @@ def session_detail(request, session_id: str):
     return render(request, "pages/session_detail.html", context)
 
 
+def _refused(request, problem: ProblemError, key: str) -> None:
+    """A refusal as a message; a refused drawing also beside the file field of the form, which is kept."""
+    refused(request, problem)
+    drawing_error = drawing_refusal(problem)
+    if drawing_error:
+        kept.keep(request, key, errors={"outline__file": [drawing_error]})
+
+
+@accepts_drawings
 @form_post
 def session_create(request):
-    form = NewSessionForm(request.POST)
+    form = NewSessionForm(request.POST, request.FILES)
     if not form.is_valid():
         form_refused(request, form)
-        kept.keep(request, NEW_SESSION_FORM)
+        kept.keep(request, NEW_SESSION_FORM, errors=form.kept_errors())
         return redirect("sessions-page")
     try:
         result = services.session_create(
@@ -167,7 +186,7 @@ def session_create(request):
             context=form.context() or None,
         )
     except ProblemError as problem:
-        refused(request, problem)
+        _refused(request, problem, NEW_SESSION_FORM)
         return redirect("sessions-page")
     messages.success(request, "Session created.")
     return redirect("session-page", session_id=result.session.pk)
@@ -182,21 +201,22 @@ def _body(form) -> dict:
     return {name: value for name, value in form.cleaned_data.items() if value not in ("", None)}
 
 
+@accepts_drawings  # the design action's form may carry a drawing
 @form_post
 def session_action(request, session_id: str, action: str):
     if action not in ACTIONS:
         raise ProblemError(status=404, error="NOT_FOUND", title="Not found", detail=f"No session action {action!r}.")
     session = selectors.session_get(session_id)
     form_class, _, done = ACTIONS[action]
-    form = form_class(request.POST)
+    form = form_class(request.POST, request.FILES)
     if not form.is_valid():
         form_refused(request, form)
-        kept.keep(request, session_form_key(session, action))
+        kept.keep(request, session_form_key(session, action), errors=getattr(form, "kept_errors", dict)())
         return redirect("session-page", session_id=session.pk)
     try:
         result = services.session_act(action, session=session, actor=request.user, body=_body(form))
     except ProblemError as problem:
-        refused(request, problem)
+        _refused(request, problem, session_form_key(session, action))
         return redirect("session-page", session_id=session.pk)
     if result.run_id:
         done = f"{done} Recorded as {result.run_id}."

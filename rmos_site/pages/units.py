@@ -8,7 +8,7 @@ stay as recorded (the pages put the full value in a tooltip wherever they round 
 
 import math
 
-from feasibility.engine.tables import DESIGN_DEFAULTS, SHAPE_DIMENSIONS
+from feasibility.engine.tables import DESIGN_DEFAULTS, FRET_MULTISCALE_KEYS, FRET_OPTIONAL_KEYS, SHAPE_DIMENSIONS
 from feasibility.enums import Shape
 
 # (label, unit) of every design key; the order of a design table is shape, its dimensions, then placement.
@@ -19,13 +19,24 @@ DESIGN_KEYS = {
     "length": ("Length", "mm"),
     "angle": ("Angle", "°"),
     "scale_length": ("Scale length", "mm"),
+    "scale_length_bass": ("Scale length, bass edge", "mm"),
+    "scale_length_treble": ("Scale length, treble edge", "mm"),
+    "perpendicular_fret": ("Perpendicular fret", ""),
     "frets": ("Frets", ""),
     "board_width": ("Board width", "mm"),
+    "nut_width": ("Width at the nut", "mm"),
+    "radius": ("Fingerboard radius", "mm"),
+    "radius_end": ("Radius at the last fret", "mm"),
     "d": ("Diameter", "mm"),
     "w": ("Width (X)", "mm"),
     "h": ("Height (Y)", "mm"),
     "depth": ("Depth", "mm"),
     "stock_thickness": ("Stock thickness", "mm"),
+    "operation": ("Operation", ""),
+    "direction": ("Direction", ""),
+    "source": ("Drawing", ""),
+    "layer": ("Layer", ""),
+    "tabs": ("Tabs", ""),
     "x": ("Position X", "mm"),
     "y": ("Position Y", "mm"),
 }
@@ -134,9 +145,40 @@ def design_required(shape: str) -> tuple[str, ...]:
     return tuple(key for key in SHAPE_DIMENSIONS[Shape(shape)] if key not in defaults and key != "inner_d")
 
 
+# The optional keys a shape's form also asks for, after its dimensions: a multiscale, tapered or radiused board.
+OPTIONAL_DIMENSIONS = {"fret_slots": (*FRET_MULTISCALE_KEYS, *FRET_OPTIONAL_KEYS)}
+# What an outline's operation and direction are called on the pages.
+OUTLINE_OPERATIONS = {"profile_outside": "Profile outside", "profile_inside": "Profile inside", "pocket": "Pocket"}
+OUTLINE_DIRECTIONS = {"climb": "Climb", "conventional": "Conventional"}
+
+
 def design_dimensions(shape: str) -> tuple[str, ...]:
-    """The keys a shape's form asks for, dimensions first."""
-    return (*SHAPE_DIMENSIONS[Shape(shape)], *PLACEMENT_KEYS)
+    """The keys a shape's form asks for, dimensions first, then its optional ones, then placement."""
+    return (*SHAPE_DIMENSIONS[Shape(shape)], *OPTIONAL_DIMENSIONS.get(shape, ()), *PLACEMENT_KEYS)
+
+
+def drawing_label(source) -> str:
+    """A drawing a design names, as people read it: ``body.dxf (3f2a9c01b7de, 48213 bytes)``."""
+    if not isinstance(source, dict):
+        return str(source)
+    sha256 = source.get("sha256")
+    facts = [sha256[:12]] if isinstance(sha256, str) else []
+    if isinstance(source.get("bytes"), int):
+        facts.append(f"{source['bytes']} bytes")
+    name = source.get("name") or (source.get("format") or "drawing").upper()
+    return f"{name} ({', '.join(facts)})" if facts else str(name)
+
+
+def tabs_label(tabs) -> str:
+    """``4 by 8 mm, 2 mm high`` (with a multiplication sign); ``none`` for no tabs."""
+    if not isinstance(tabs, dict) or not tabs.get("count"):
+        return "none"
+    parts = [str(tabs["count"])]
+    if tabs.get("width") is not None:
+        parts[0] += f" \N{MULTIPLICATION SIGN} {number(tabs['width'])} mm"
+    if tabs.get("height") is not None:
+        parts.append(f"{number(tabs['height'])} mm high")
+    return ", ".join(parts)
 
 
 def design_default(shape: str, key: str):
@@ -148,7 +190,9 @@ def design_default(shape: str, key: str):
 def design_order(design: dict) -> list[str]:
     """A design's keys in reading order: shape, the shape's dimensions, placement, then anything else."""
     shape = design.get("shape")
-    known = SHAPE_DIMENSIONS.get(Shape(shape), ()) if shape in SHAPE_LABELS else ()
-    order = ["shape", *known, *PLACEMENT_KEYS]
+    known = design_dimensions(shape) if shape in SHAPE_LABELS else ()
+    if shape == "outline":
+        known = ("operation", "direction", "source", "layer", "depth", "tabs")
+    order = list(dict.fromkeys(["shape", *known, *PLACEMENT_KEYS]))
     first = [key for key in order if key in design]
     return first + sorted(key for key in design if key not in order)

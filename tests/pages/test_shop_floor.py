@@ -176,11 +176,13 @@ def test_the_json_box_when_filled_wins_over_the_shape_form(operator_page):
 
 def test_the_job_form_shows_every_shape_with_units_and_defaults(operator_page):
     html = operator_page.get("/").content.decode()
-    for shape in ("ring", "slot", "fret_slots", "pocket_circle", "pocket_rect"):
+    for shape in ("ring", "slot", "fret_slots", "pocket_circle", "pocket_rect", "outline"):
         assert f'<fieldset class="shape-fieldset" data-shape="{shape}">' in html
     scale = field_html(html, "fret_slots__scale_length")
     assert '<span class="unit">mm</span>' in scale
-    assert '<span class="field-note">required</span>' in scale
+    # One scale, or a multiscale board's bass and treble scales instead.
+    assert '<span class="field-note">or the bass and treble scales</span>' in scale
+    assert '<span class="field-note">optional</span>' in field_html(html, "fret_slots__radius")
     frets = field_html(html, "fret_slots__frets")
     assert 'placeholder="22"' in frets
     assert '<span class="field-note">default 22</span>' in frets
