@@ -137,6 +137,10 @@ def plannable(job: Job) -> bool:
     )
 
 
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
 def _place(finding: dict) -> str:
     place = finding.get("place") or {}
     layer = place.get("layer")
@@ -158,9 +162,10 @@ def outline_checks(job: Job) -> list[Check]:
     units = (result.get("drawing") or {}).get("units") or {}
     parts = result.get("parts") or []
     islands = sum(len(part["islands"]) for part in parts)
+    entities = stats.get("entities", 0)
     read = (
-        f"{stats.get('entities', 0)} entities in {units.get('unit', '?')} ({units.get('source', '?')}), "
-        f"{len(parts)} part(s) with {islands} island(s)"
+        f"{_count(entities, 'entity', 'entities')} in {units.get('unit', '?')} ({units.get('source', '?')}), "
+        f"{_count(len(parts), 'part', 'parts')} with {_count(islands, 'island', 'islands')}"
     )
     failing = [f for f in drawing if f["status"] == "fail"]
     warning = [f for f in drawing if f["status"] == "warn"]

@@ -51,7 +51,8 @@ def check_shape_compatible(tool: Tool, design: dict) -> Check:
         return Check(
             code, CheckStatus.WARN, message, shape.value, "flat floor", VBIT_POOR_SEVERITY, None, ("a flat end mill",)
         )
-    return Check(code, CheckStatus.PASS, f"a {tool.kind.value} can cut a {shape.value}", shape.value)
+    article = "an" if shape.value[0] in "aeiou" else "a"
+    return Check(code, CheckStatus.PASS, f"a {tool.kind.value} can cut {article} {shape.value}", shape.value)
 
 
 def check_tool_holding(tool: Tool, machine: Machine) -> Check:

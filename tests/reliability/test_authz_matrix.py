@@ -83,7 +83,9 @@ def test_authz_matrix_row(db, method, path, expected):
         session_id = ""
         if "{session_id}" in path or path == "/api/rmos/workflow/approve":
             session_id = str(workflow_services.session_create(actor=users["operator"]).session.pk)
-        url = path.format(run_id=run_id, a_id=run_id, b_id=other, session_id=session_id, entry_id=_entry_id(path))
+        url = path.format(
+            run_id=run_id, a_id=run_id, b_id=other, session_id=session_id, entry_id=_entry_id(path), sha256="0" * 64
+        )
         response = _send(users[persona], method, url, _body(path, session_id), login=path == "/api/docs")
         status = response.status_code
         where = f"{persona}: {method} {url} -> {status} {response.content[:200]!r}"
