@@ -86,6 +86,13 @@ def work_region(parts: list[Part], operation: str, radius: float):
     return box(x0 - margin, y0 - margin, x1 + margin, y1 + margin).difference(region)
 
 
+def _box_gap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """The distance between two bounding boxes (0 when they overlap): never more than their contents'."""
+    dx = max(a[0] - b[2], b[0] - a[2], 0.0)
+    dy = max(a[1] - b[3], b[1] - a[3], 0.0)
+    return math.hypot(dx, dy)
+
+
 def narrow_features(parts: list[Part], operation: str, diameter: float, tolerance: float) -> list[Finding]:
     if operation not in OPERATIONS:
         raise ValueError(f"operation must be one of {OPERATIONS}")
@@ -119,8 +126,13 @@ def narrow_features(parts: list[Part], operation: str, diameter: float, toleranc
             report("FEATURE_NARROWER_THAN_TOOL", FAIL, message, cx, cy, mm(width), mm(diameter))
             continue
         rings = [piece.exterior, *piece.interiors]
+        boxes = [ring.bounds for ring in rings]
         for i in range(len(rings)):
             for j in range(i + 1, len(rings)):
+                # Two contours whose boxes are the tool's width apart are at least that far apart: skip GEOS's
+                # distance, which compares every segment of one with every segment of the other.
+                if _box_gap(boxes[i], boxes[j]) >= diameter - tolerance:
+                    continue
                 gap = rings[i].distance(rings[j])
                 if gap < diameter - tolerance:
                     pa, pb = nearest_points(rings[i], rings[j])
