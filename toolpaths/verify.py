@@ -211,13 +211,14 @@ def _parse(raw: str) -> tuple[list[tuple[str, float]], str | None]:
     return words, None
 
 
-# The line programs are mostly made of, as the posts write it: a straight move in its motion's words, single
-# spaces, plain decimals ("G1 X59.9 Y46.827 Z-0.018 F6965"). Read without the general parser (docs/toolpaths.md,
-# "What the verifier checks"): such a line can only move, so every check but the move's own passes by
-# construction; anything else, or the same words written another way, takes the general path.
+# The line programs are mostly made of, as the posts write it: a move in its motion's words, single spaces,
+# plain decimals ("G1 X59.9 Y46.827 Z-0.018 F6965", "G3 X10 Y0 I-5 J0 F800"). Read without the general parser
+# (docs/toolpaths.md, "What the verifier checks"): such a line can only move, so every check but the move's own
+# passes by construction; anything else, or the same words written another way, takes the general path.
 _PLAIN_NUMBER = r"-?\d+(?:\.\d+)?"
 _PLAIN_MOVE = re.compile(
-    rf"G([01])(?: X({_PLAIN_NUMBER}))?(?: Y({_PLAIN_NUMBER}))?(?: Z({_PLAIN_NUMBER}))?(?: F(\d+(?:\.\d+)?))?"
+    rf"G([0-3])(?: X({_PLAIN_NUMBER}))?(?: Y({_PLAIN_NUMBER}))?(?: Z({_PLAIN_NUMBER}))?"
+    rf"(?: I({_PLAIN_NUMBER}))?(?: J({_PLAIN_NUMBER}))?(?: F(\d+(?:\.\d+)?))?"
 )
 
 
@@ -226,10 +227,13 @@ def _plain_move(raw: str, state: _State, limits: _Limits) -> list[str] | None:
     match = _PLAIN_MOVE.fullmatch(raw)
     if match is None or state.ended or len(raw) > limits.post.max_line:
         return None
-    motion, x, y, z, feed = match.groups()
-    if x is None and y is None and z is None:
+    motion, x, y, z, i, j, feed = match.groups()
+    arc = motion in ("2", "3")
+    # An arc needs its centre (I or J); a straight move may not have one: the general path names either fault.
+    if (x is None and y is None and z is None) or arc != (i is not None or j is not None):
         return None
-    params = {axis: float(value) for axis, value in (("X", x), ("Y", y), ("Z", z)) if value is not None}
+    words = (("X", x), ("Y", y), ("Z", z), ("I", i), ("J", j))
+    params = {letter: float(value) for letter, value in words if value is not None}
     if feed is not None:
         value = float(feed)
         if value <= 0:
