@@ -17,6 +17,8 @@ import math
 import ezdxf
 import pytest
 import shapely
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon
 
 from feasibility import shop_data
@@ -25,6 +27,7 @@ from feasibility.enums import RiskLevel
 from feasibility.geometry import OUTLINE_CHORD_MM
 from tests.drawings import body_outline, body_polygon, cavities, dxf_text, rounded_rect, svg
 from tests.linuxcnc import FEED, HOSTILE_PREAMBLE, Tool, motion_matches, read_program, same_motion
+from toolpaths import posts
 from toolpaths.gcode import generate
 from toolpaths.verify import verify
 
@@ -318,3 +321,71 @@ def _bytes(message: str) -> int:
 def test_polygon_reference_is_what_the_body_is():
     # The body the drawings draw is the one the assertions compare against.
     assert Polygon(body_polygon()).is_valid
+
+
+# --- a sample of outline jobs across shapes, operations, tools, materials, machines, fixtures and posts -------
+
+OUTLINE_TOOLS = sorted(tool_id for tool_id, tool in TOOLS.items() if tool["kind"] == "router")
+
+
+def _drawn(kind: str, w: float, h: float) -> str:
+    if kind == "circle":
+        return dxf_text(lambda m, doc: m.add_circle((0, 0), w / 2))
+    if kind == "rounded":
+        return dxf_text(lambda m, doc: rounded_rect(m, 0, 0, w, h, min(w, h) / 5))
+    # A plate with a round island: a pocket around it, or a profile that cuts both.
+    return dxf_text(lambda m, doc: (rounded_rect(m, 0, 0, w, h, 4), m.add_circle((w / 2, h / 2), min(w, h) / 6)))
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])  # fmt: skip
+@given(
+    kind=st.sampled_from(["circle", "rounded", "island"]),
+    size=st.tuples(st.floats(25, 90), st.floats(25, 70)),
+    operation=st.sampled_from(["profile_outside", "profile_inside", "pocket"]),
+    direction=st.sampled_from(["climb", "conventional"]),
+    tool_id=st.sampled_from(OUTLINE_TOOLS),
+    material_id=st.sampled_from(sorted(MATERIALS)),
+    machine_id=st.sampled_from(sorted(MACHINES)),
+    depth=st.floats(0.5, 4),
+    place=st.tuples(st.floats(-40, 40), st.floats(-40, 40)),
+    tabs=st.booleans(),
+    fixture_pick=st.integers(0, 3),
+    post=st.sampled_from(sorted(posts.POSTS)),
+)
+def test_every_allowed_outline_program_is_read_by_linuxcnc(
+    kind, size, operation, direction, tool_id, material_id, machine_id, depth, place, tabs, fixture_pick, post
+):
+    text = _drawn(kind, *size)
+    fixtures = MACHINES[machine_id]["fixtures"]
+    design = {
+        "shape": "outline", "operation": operation, "direction": direction, "depth": round(depth, 2),
+        "stock_thickness": 6.0, "x": round(place[0], 2), "y": round(place[1], 2),
+        "source": {"format": "dxf", "sha256": _hash(text), "bytes": len(text.encode())},
+    }  # fmt: skip
+    if tabs and operation != "pocket":
+        design["tabs"] = {"count": 3, "width": 5.0, "height": round(depth / 3, 2)}
+    request = {"tool_id": tool_id, "material_id": material_id, "machine_id": machine_id, "design": design,
+               "fixture": fixtures[fixture_pick % len(fixtures)]["fixture_id"]}  # fmt: skip
+    tool, machine = TOOLS[tool_id], MACHINES[machine_id]
+    result = evaluate(
+        request, tool=tool, material=MATERIALS[material_id], machine=machine, drawings={_hash(text): text}
+    )
+    assume(result["risk_level"] in RiskLevel.ALLOWS_TOOLPATHS)
+    program = generate(design=result["design"], cut=result["cut"], tool=tool, machine=machine, post=post, drawing=text)
+    assert verify(program.gcode_text, design=result["design"], cut=result["cut"], machine=machine, post=post) == []
+    tools = [Tool(tool["tool_number"] or 1, tool["diameter_mm"], comment=tool_id)]
+    reading = read_program(program.gcode_text, tools=tools)
+    assert same_motion(read_program(HOSTILE_PREAMBLE + program.gcode_text, tools=tools), reading)
+    assert motion_matches(reading, program.moves)
+    box = result["cut"]["bounds_mm"]
+    judged = tuple(box[key] for key in ("x_min", "x_max", "y_min", "y_max", "z_min", "z_max"))
+    assert reading.bounds() == pytest.approx(judged, abs=1e-3)
+    # Nothing deeper than the design, and no Z faster than the plunge feed the engine judged.
+    assert min(m.end[2] for m in reading.motions) >= -design["depth"] - 1e-3
+    for motion in reading.motions:
+        if motion.kind == FEED and motion.end[2] != motion.start[2]:
+            dz = abs(motion.end[2] - motion.start[2])
+            length = math.dist(motion.start, motion.end)
+            assert motion.feed * dz / length <= result["cut"]["plunge_mm_min"] + 1.0
