@@ -23,6 +23,7 @@ _FEATURE_CODES = frozenset({"FEATURE_NARROWER_THAN_TOOL"})
 _TAB_CODES = frozenset({"TABS_INVALID", "TABS_DO_NOT_FIT"})
 # Messages name at most this many findings; the rest are counted.
 _NAMED = 3
+RECORDED_FINDINGS = 50
 
 
 def normalise_outline(raw: dict) -> tuple[dict | None, Check, tuple[str, ...]]:
@@ -252,6 +253,8 @@ def outline_record(job: Job) -> dict:
         "chord_mm": geometry.OUTLINE_CHORD_MM,
         "drawing": result.get("drawing"),
         "parts": result.get("parts"),
-        "findings": result["findings"],
+        # A drawing can hold thousands of faults; the verdict keeps the first ones and how many there were.
+        "findings": result["findings"][:RECORDED_FINDINGS],
+        "findings_total": len(result["findings"]),
         "toolpath": figures,
     }

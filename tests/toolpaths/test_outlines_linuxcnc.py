@@ -389,3 +389,15 @@ def test_every_allowed_outline_program_is_read_by_linuxcnc(
             dz = abs(motion.end[2] - motion.start[2])
             length = math.dist(motion.start, motion.end)
             assert motion.feed * dz / length <= result["cut"]["plunge_mm_min"] + 1.0
+
+
+def test_a_drawing_full_of_faults_keeps_a_small_verdict():
+    # 150 loose lines: 150 faults named in the drawing's findings, the first 50 kept in the verdict.
+    text = dxf_text(lambda m, doc: [m.add_line((i, 0), (i, 5)) for i in range(0, 300, 2)])
+    request, drawings = outline_request(text)
+    result = judge(request, drawings)
+    assert result["risk_level"] == RiskLevel.RED
+    assert len(result["outline"]["findings"]) == 50
+    assert result["outline"]["findings_total"] == 150
+    assert result["block_reason"].count("(layer 0)") == 3
+    assert result["block_reason"].endswith("and 147 more")
