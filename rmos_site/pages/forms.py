@@ -3,8 +3,10 @@ themselves (a valid design, known states, roles) stay in the services and serial
 
 import json
 import os
+import re
 
 from django import forms
+from ezdxf.tools import codepage
 from rest_framework import serializers
 
 from feasibility.serializers import DESIGN_SERIALIZERS, DesignField, JobRequestSerializer
@@ -249,6 +251,26 @@ def _plain(value):
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+_DWGCODEPAGE = re.compile(rb"\$DWGCODEPAGE\s*\r?\n\s*3\s*\r?\n\s*(\S+)")
+
+
+def drawing_text(data: bytes, fmt: str) -> str | None:
+    """A drawing file's text: UTF-8 (a BOM tolerated); a DXF older than R2007 in the code page its header names
+    (``$DWGCODEPAGE``, e.g. ANSI_1252), as AutoCAD and ezdxf read it. None when neither decodes it."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    found = _DWGCODEPAGE.search(data[:65536]) if fmt == "dxf" else None
+    if found is None:
+        return None
+    encoding = codepage.toencoding(found.group(1).decode("ascii", "replace"))
+    try:
+        return data.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
 class DesignInput(forms.Form):
     """A design from one of the forms per shape or, when the advanced box is not empty, from its JSON.
 
@@ -389,9 +411,8 @@ class DesignInput(forms.Form):
         if fmt is None:
             self.add_error(field, f"{name or 'The file'} is not a drawing RMOS reads: choose a .dxf or .svg file.")
             return None
-        try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
+        text = drawing_text(upload.read(), fmt)
+        if text is None:
             self.add_error(field, f"{name} is not UTF-8 text; save the drawing as UTF-8 (DXF R2007 or later, or SVG).")
             return None
         return {"format": fmt, "data": text, "name": name} if name else {"format": fmt, "data": text}

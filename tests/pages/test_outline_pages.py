@@ -265,3 +265,16 @@ def test_a_session_verdict_previews_the_outline_program_with_its_drawing(operato
     assert 'class="dr-cuts"' in verdict
     assert 'class="dr-outline"' in verdict
     assert 'class="dr-tabs"' in verdict
+
+
+def test_a_dxf_in_its_windows_code_page_is_read_as_its_header_says(operator_page):
+    # An R2000 file as older CAD writes it: ANSI_1252 text with a layer named in it.
+    text = dxf_text(lambda m, doc: rounded_rect(m, 0, 0, 120, 80, 10, layer="Körper"))
+    assert "$DWGCODEPAGE\n  3\nANSI_1252" in text
+    post_job(operator_page, SimpleUploadedFile("old.dxf", text.encode("cp1252")), outline__layer="Körper")
+    artifact = RunArtifact.objects.get()
+    assert (artifact.status, artifact.risk_level) == ("OK", "GREEN"), artifact.feasibility
+    assert DrawingFile.objects.get().text == text
+    # Without a code page in its header, bytes that are not UTF-8 are still refused.
+    post_job(operator_page, SimpleUploadedFile("odd.dxf", b"0\nSECTION\n999\n\xe9\n"))
+    assert RunArtifact.objects.count() == 1
