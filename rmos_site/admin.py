@@ -86,6 +86,15 @@ class UserAdmin(DjangoUserAdmin):
         form.base_fields["groups"].help_text = "The RMOS roles this user holds."
         return form
 
+    def has_change_permission(self, request, obj=None):
+        # Another admin is shown read-only: only a superuser may change an admin (rmos_site/core/userguard.py).
+        if obj is not None and self._restricted(request) and obj.is_staff and obj.pk != request.user.pk:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or super().has_change_permission(request, obj)
+
     def user_change_password(self, request, id, form_url=""):
         if self._restricted(request) and str(request.user.pk) != str(id):
             raise PermissionDenied("Only a superuser may set another user's password.")

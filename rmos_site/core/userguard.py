@@ -1,7 +1,8 @@
 """Who may change users and roles, enforced below the forms, and the record of every role change.
 
 The contract lets the ``admin`` role create users and give them the roles operator, approver and auditor;
-never superuser or staff rights, never its own roles, never the ``admin`` role, never another user's password.
+never superuser or staff rights, never its own roles, never the ``admin`` role, never another user's password,
+and never another admin (a staff user) at all: admins answer to a superuser.
 The admin's forms (``rmos_site/admin.py``) offer only that, but a form is one path among many, so the rule
 lives here too, on the model signals every path goes through: ``pre_save`` of a user and ``m2m_changed`` of
 its groups and permissions refuse with ``PermissionDenied`` (a 403; the admin's transaction rolls back) when the
@@ -94,18 +95,24 @@ def guard_user_save(sender, instance, raw=False, update_fields=None, **kwargs):
     actor = _restricted_actor()
     if actor is None or raw:
         return
-    guarded = {"is_superuser", "is_staff", "password"}
-    if update_fields is not None and not guarded & set(update_fields):
+    # A login stores its time; a successful login may store a rehashed password (``_rehash``).
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
     if instance._state.adding or instance.pk is None:
         if instance.is_superuser or instance.is_staff:
             _refuse("Only a superuser may give superuser or staff rights.")
         return
+    guarded = {"is_superuser", "is_staff", "password"}
     stored = type(instance)._base_manager.filter(pk=instance.pk).values(*guarded).first()
     if stored is None:
         return
     if stored["is_superuser"]:
         _refuse("Only a superuser may change a superuser.")
+    if stored["is_staff"] and instance.pk != actor.pk and not _rehash(instance, update_fields):
+        # Peers cannot rename, deactivate or otherwise change each other: admins answer to a superuser.
+        _refuse("Only a superuser may change another admin.")
+    if update_fields is not None and not guarded & set(update_fields):
+        return
     if instance.is_superuser != stored["is_superuser"] or instance.is_staff != stored["is_staff"]:
         _refuse("Only a superuser may give or take superuser or staff rights.")
     if instance.password != stored["password"] and instance.pk != actor.pk and not _rehash(instance, update_fields):
@@ -148,6 +155,8 @@ def guard_groups_change(sender, instance, action, reverse, pk_set, **kwargs):
         _refuse("You may not change your own roles.")
     if any(user.is_superuser for user in users):
         _refuse("Only a superuser may change a superuser's roles.")
+    if any(user.is_staff for user in users):
+        _refuse("Only a superuser may change another admin's roles.")
     forbidden = sorted(group.name for group in groups if group.name not in ASSIGNABLE_ROLES)
     if forbidden:
         _refuse(f"Only a superuser may give or take the role {forbidden[0]}.")

@@ -87,13 +87,40 @@ def test_admin_cannot_give_the_admin_role(admin_page, operator):
     assert _roles(operator) == {Role.OPERATOR}
 
 
-def test_admin_keeps_another_admins_role_it_cannot_take(admin_page, db):
+def test_admin_sees_another_admin_read_only_and_cannot_change_it(admin_page, db):
     from tests.conftest import make_user
 
     other = make_user("adm2", Role.ADMIN)
-    response = admin_page.post(f"/admin/auth/user/{other.pk}/change/", _change_form(other, Role.AUDITOR))
-    assert response.status_code == 302
-    assert _roles(other) == {Role.ADMIN, Role.AUDITOR}
+    page = admin_page.get(f"/admin/auth/user/{other.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="username"' not in page.content.decode()  # shown, not editable
+    for change in (
+        _change_form(other, Role.ADMIN, Role.AUDITOR),
+        _change_form(other, Role.ADMIN, username="renamed"),
+        _change_form(other, Role.ADMIN, is_active=""),
+    ):
+        response = admin_page.post(f"/admin/auth/user/{other.pk}/change/", change)
+        assert response.status_code == 403
+    stored = User.objects.get(pk=other.pk)
+    assert (stored.username, stored.is_active, _roles(stored)) == ("adm2", True, {Role.ADMIN})
+
+
+def test_guard_refuses_a_peer_admin_change_whatever_the_path(admin_user, db):
+    from tests.conftest import make_user
+
+    other = make_user("adm3", Role.ADMIN)
+    for refusal in (
+        lambda: _with(other, username="renamed").save(),
+        lambda: _with(other, is_active=False).save(update_fields=["is_active"]),
+        lambda: other.groups.add(_group(Role.AUDITOR)),
+    ):
+        with acting_as(admin_user, via="test"), pytest.raises(PermissionDenied), transaction.atomic():
+            refusal()
+    # Its own profile is its own; a login storing another admin's time is no change.
+    with acting_as(admin_user, via="test"):
+        _with(admin_user, first_name="Ada").save()
+        _with(other, last_login=other.date_joined).save(update_fields=["last_login"])
+    assert User.objects.get(pk=other.pk).username == "adm3"
 
 
 def test_admin_cannot_set_another_users_password(admin_page, approver):
