@@ -482,6 +482,19 @@ def outline_plan(design: dict, text: str, *, diameter: float, stepdown: float, s
     return _outline_plan(key, text, float(diameter), float(stepdown), float(stepover), float(safe_z))
 
 
+def outline_cut_plan(design: dict, text: str, *, tool_diameter: float, cut: dict) -> dict:
+    """``outline_plan`` with a judged cut (the engine's ``cut``: ``stepdown_mm``, ``stepover_mm``, ``safe_z_mm``):
+    the one way the engine, the generator and the drawings call it, so all three see the same path."""
+    return outline_plan(
+        design,
+        text,
+        diameter=tool_diameter,
+        stepdown=float(cut["stepdown_mm"]),
+        stepover=min(float(cut["stepover_mm"]), tool_diameter),
+        safe_z=float(cut["safe_z_mm"]),
+    )
+
+
 @functools.lru_cache(maxsize=2)
 def _outline_plan(key: str, text: str, diameter: float, stepdown: float, stepover: float, safe_z: float) -> dict:
     from feasibility import outlines  # ezdxf, svgelements and Shapely: loaded by the first outline only

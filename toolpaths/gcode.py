@@ -553,15 +553,7 @@ def _outline_toolpath(design: dict, cut: dict, tool: dict, drawing: str | None) 
     """The outline's toolpath as the engine planned it (``geometry.outline_plan`` with the judged cut)."""
     if not isinstance(drawing, str):
         raise ValueError("an outline needs its drawing's text")
-    diameter = float(tool["diameter_mm"])
-    result = geometry.outline_plan(
-        design,
-        drawing,
-        diameter=diameter,
-        stepdown=float(cut["stepdown_mm"]),
-        stepover=min(float(cut["stepover_mm"]), diameter),
-        safe_z=float(cut["safe_z_mm"]),
-    )
+    result = geometry.outline_cut_plan(design, drawing, tool_diameter=float(tool["diameter_mm"]), cut=cut)
     if result["toolpath"] is None:
         failing = [f["message"] for f in result["findings"] if f["status"] == "fail"]
         raise ValueError(f"the outline cannot be cut: {'; '.join(failing[:3]) or 'no toolpath'}")

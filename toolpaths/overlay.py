@@ -38,15 +38,7 @@ def outline_geometry(artifact) -> dict[str, tuple[Ring, ...]] | None:
         return None
     design, cut, tool = inputs
     try:
-        diameter = float(tool["diameter_mm"])
-        result = geometry.outline_plan(
-            design,
-            text,
-            diameter=diameter,
-            stepdown=float(cut["stepdown_mm"]),
-            stepover=min(float(cut["stepover_mm"]), diameter),
-            safe_z=float(cut["safe_z_mm"]),
-        )
+        result = geometry.outline_cut_plan(design, text, tool_diameter=float(tool["diameter_mm"]), cut=cut)
         dx, dy = float(design.get("x") or 0.0), float(design.get("y") or 0.0)
     except (KeyError, TypeError, ValueError):
         return None

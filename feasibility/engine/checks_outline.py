@@ -115,15 +115,7 @@ def drawing_missing(design: dict) -> Check:
 
 def plan(job: Job, text: str) -> Job:
     """The job with its outline planned with the resolved cut (what the generator will plan again)."""
-    cut = job.as_cut()
-    result = geometry.outline_plan(
-        job.design,
-        text,
-        diameter=job.tool.diameter,
-        stepdown=cut["stepdown_mm"],
-        stepover=min(cut["stepover_mm"], job.tool.diameter),
-        safe_z=cut["safe_z_mm"],
-    )
+    result = geometry.outline_cut_plan(job.design, text, tool_diameter=job.tool.diameter, cut=job.as_cut())
     return replace(job, outline=result)
 
 
