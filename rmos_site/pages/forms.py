@@ -3,16 +3,24 @@ themselves (a valid design, known states, roles) stay in the services and serial
 
 import json
 import os
-import re
 
 from django import forms
-from ezdxf.tools import codepage
 from rest_framework import serializers
 
+from feasibility.enums import Controller
 from feasibility.serializers import DESIGN_SERIALIZERS, DesignField, JobRequestSerializer
 from rmos_site.core import jsonbody
 from rmos_site.core.problems import first_validation_message
 from rmos_site.pages import units
+from rmos_site.pages.uploads import (
+    CHOOSE_AGAIN,
+    DRAWING_EXTENSIONS,
+    DRAWING_NAME_MAX,
+    current_drawing,
+    current_drawing_value,
+    drawing_text,
+)
+from runs.gcode_file import EXTENSIONS
 from workflow.enums import SessionMode
 from workflow.services import ID_MAX_LENGTH, NOTE_MAX_LENGTH
 
@@ -25,10 +33,6 @@ SHAPES = tuple(shape for shape in DESIGN_SERIALIZERS if shape != "outline")
 OUTLINE = "outline"
 FORM_SHAPES = (*SHAPES, OUTLINE)
 # A drawing's format, by its file name's extension (any case).
-DRAWING_EXTENSIONS = {".dxf": "dxf", ".svg": "svg"}
-DRAWING_NAME_MAX = 255
-CHOOSE_AGAIN = "Choose the file again: a form sent back cannot keep it."
-# The outline's fields (``outline__<key>``) after the file, in the order the form shows them.
 OUTLINE_FIELDS = (
     "operation", "direction", "depth", "stock_thickness", "tabs_count", "tabs_width", "tabs_height", "layer", "x", "y",
 )  # fmt: skip
@@ -168,33 +172,6 @@ def _outline_initial(design: dict) -> dict | None:
     return initial
 
 
-def current_drawing_value(source: dict) -> str:
-    """The drawing a stored design names, as the form's hidden field carries it: ``format:sha256:bytes:name``."""
-    size = source.get("bytes") if isinstance(source.get("bytes"), int) else ""
-    return f"{source.get('format', '')}:{source['sha256']}:{size}:{source.get('name') or ''}"
-
-
-def _current_drawing(value: str) -> dict | None:
-    """The kept drawing's reference (the service checks the hash names a drawing it has, of that size)."""
-    fmt, sha256, size, name = [*(value or "").split(":", 3), "", "", ""][:4]
-    if fmt not in DRAWING_EXTENSIONS.values() or len(sha256) != 64:
-        return None
-    source = {"format": fmt, "sha256": sha256}
-    if size.isdigit():
-        source["bytes"] = int(size)
-    return {**source, "name": name} if name else source
-
-
-def drawing_refusal(problem) -> str:
-    """The message of a service's refusal of a design's drawing (``errors: {"design": {"source": [...]}}``:
-    malformed, too large, unknown hash), to show beside the file field; "" for any other refusal."""
-    errors = problem.extra.get("errors")
-    design = errors.get("design") if isinstance(errors, dict) else None
-    if not isinstance(design, dict) or "source" not in design:
-        return ""
-    return f"{first_validation_message(design['source'])} {CHOOSE_AGAIN}"
-
-
 def _outline_fields(*, keep: bool) -> dict[str, forms.Field]:
     """The outline's form: the drawing file and how to cut it."""
 
@@ -251,26 +228,6 @@ def _plain(value):
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-_DWGCODEPAGE = re.compile(rb"\$DWGCODEPAGE\s*\r?\n\s*3\s*\r?\n\s*(\S+)")
-
-
-def drawing_text(data: bytes, fmt: str) -> str | None:
-    """A drawing file's text: UTF-8 (a BOM tolerated); a DXF older than R2007 in the code page its header names
-    (``$DWGCODEPAGE``, e.g. ANSI_1252), as AutoCAD and ezdxf read it. None when neither decodes it."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    found = _DWGCODEPAGE.search(data[:65536]) if fmt == "dxf" else None
-    if found is None:
-        return None
-    encoding = codepage.toencoding(found.group(1).decode("ascii", "replace"))
-    try:
-        return data.decode(encoding)
-    except (LookupError, UnicodeDecodeError):
-        return None
-
-
 class DesignInput(forms.Form):
     """A design from one of the forms per shape or, when the advanced box is not empty, from its JSON.
 
@@ -318,7 +275,7 @@ class DesignInput(forms.Form):
             }
             for shape in SHAPES
         ]
-        current = _current_drawing(self["outline__current"].value()) if self.keeps_drawing else None
+        current = current_drawing(self["outline__current"].value()) if self.keeps_drawing else None
         sets.append(
             {
                 "shape": OUTLINE,
@@ -401,7 +358,7 @@ class DesignInput(forms.Form):
         if upload is None:
             if field in self.errors:
                 return None
-            current = _current_drawing(cleaned.get("outline__current")) if self.keeps_drawing else None
+            current = current_drawing(cleaned.get("outline__current")) if self.keeps_drawing else None
             if current and cleaned.get("outline__keep"):
                 return current
             self.add_error(field, "Choose the drawing: a .dxf or .svg file.")
@@ -418,11 +375,16 @@ class DesignInput(forms.Form):
         return {"format": fmt, "data": text, "name": name} if name else {"format": fmt, "data": text}
 
     def kept_errors(self) -> dict[str, list[str]]:
-        """What ``pages.kept`` must keep beside the input for the form sent back: the file's own errors (the
-        file itself is not kept, so the form shown again could not find them)."""
-        if "outline__file" not in self.errors or not self.files.get("outline__file"):
+        """What ``pages.kept`` must keep beside the input for the form sent back when a file was chosen: the
+        file is not kept, so the form shown again stops at the missing file and could not find the errors the
+        job's validation gave the other fields (a depth, a post); they are kept as they were, and the file
+        field asks for the file again."""
+        if not self.files.get("outline__file"):
             return {}
-        return {"outline__file": [f"{message} {CHOOSE_AGAIN}" for message in self.errors["outline__file"]]}
+        kept = {name: list(messages) for name, messages in self.errors.items() if name in self.fields}
+        file_errors = self.errors.get("outline__file") or []
+        kept["outline__file"] = [f"{message} {CHOOSE_AGAIN}" for message in file_errors] or [CHOOSE_AGAIN]
+        return kept
 
     def _design_field(self, shape: str, key: str) -> str | None:
         """The form field a design key's message belongs beside."""
@@ -531,6 +493,14 @@ def _cut(name: str, *, integer: bool = False):
     return field
 
 
+# The G-code dialects (the posts the API takes, ``Controller``), named with the file each writes.
+POST_LABELS = {"linuxcnc": "LinuxCNC", "grbl": "GRBL", "mach3": "Mach3"}
+POST_CHOICES = [
+    ("", "— the machine's controller —"),
+    *((post.value, f"{POST_LABELS.get(post.value, post.value)} (.{EXTENSIONS[post.value]})") for post in Controller),
+]
+
+
 class RunJobForm(RegistrySelects, DesignInput):
     # No preselected tool, material or machine: what is cut, with what, on which machine is the operator's
     # choice to make, not a default's.
@@ -539,6 +509,10 @@ class RunJobForm(RegistrySelects, DesignInput):
     tool_id = _id("Tool")
     material_id = _id("Material")
     machine_id = _id("Machine")
+    # Checked by the job's own validation (JobRequestSerializer), as the ids above are: a select to pick from,
+    # not a list the form enforces (the machine decides which fixtures exist).
+    fixture = _id("Fixture", required=False)
+    post = IdField(label="G-code for", max_length=32, required=False, widget=forms.Select(choices=POST_CHOICES))
     rpm = _cut("rpm", integer=True)
     feed_mm_min = _cut("feed_mm_min")
     plunge_mm_min = _cut("plunge_mm_min")
@@ -546,6 +520,18 @@ class RunJobForm(RegistrySelects, DesignInput):
     stepover_mm = _cut("stepover_mm")
 
     CUT_FIELDS = ("rpm", "feed_mm_min", "plunge_mm_min", "stepdown_mm", "stepover_mm")
+
+    def with_choices(self, registry: dict):
+        super().with_choices(registry)
+        choices = [("", "— the machine's default fixture —"), *registry.get("fixtures", [])]
+        current = self.data.get("fixture") if self.is_bound else None
+        known = {value for _, group in registry.get("fixtures", []) for value, _ in group}
+        if current and current not in known:
+            choices.append((current, f"{current} — not in the registry"))
+        self.fields["fixture"].widget.choices = choices
+        self.fields["fixture"].optional_note = "where the job sits: the machine's default unless chosen"
+        self.fields["post"].optional_note = "the machine's controller unless chosen"
+        return self
 
     def cut_fields(self) -> list:
         return [self[name] for name in self.CUT_FIELDS]
@@ -561,6 +547,7 @@ class RunJobForm(RegistrySelects, DesignInput):
         if self.errors:
             return cleaned
         job = {name: cleaned[name] for name in ("tool_id", "material_id", "machine_id")}
+        job.update({name: cleaned[name] for name in ("fixture", "post") if cleaned.get(name)})
         job["design"] = design
         cut = {name: cleaned[name] for name in self.CUT_FIELDS if cleaned.get(name) is not None}
         self.raw = {**job, "cut": cut} if cut else job

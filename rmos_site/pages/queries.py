@@ -76,7 +76,22 @@ def registry_choices() -> dict[str, list]:
         if registry == "tools":
             # A run's mode is its tool's kind, and tool ids start with the kind: the filters' suggestions.
             choices["modes"] = sorted({entry["kind"] for entry in entries})
+        if registry == "machines":
+            # Each machine's fixtures (work offsets), grouped under it: where on the machine a job sits.
+            choices["fixtures"] = [
+                (
+                    entry["machine_id"],
+                    [(fixture["fixture_id"], _fixture_label(fixture)) for fixture in entry.get("fixtures") or ()],
+                )
+                for entry in entries
+                if entry.get("fixtures")
+            ]
     return choices
+
+
+def _fixture_label(fixture: dict) -> str:
+    default = ", the default" if fixture.get("is_default") else ""
+    return f"{fixture['fixture_id']} ({fixture['work_offset']}{default}) — {fixture['name']}"
 
 
 def _design_of(judged, requested):

@@ -15,7 +15,8 @@ from rmos_site.core.problems import ProblemError, first_validation_message
 from rmos_site.core.roles import user_roles
 from rmos_site.pages import kept, present, queries
 from rmos_site.pages.common import back, form_post, form_refused, page, problem_page, refused
-from rmos_site.pages.forms import RUN_JOB_FORM, RunJobForm, drawing_refusal
+from rmos_site.pages.forms import RUN_JOB_FORM, RunJobForm
+from rmos_site.pages.uploads import drawing_refusal
 from runs import selectors
 from runs.enums import RISK_LEVEL_CHOICES, RunKind, RunStatus
 from runs.refusals import Received

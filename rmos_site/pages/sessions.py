@@ -22,9 +22,9 @@ from rmos_site.pages.forms import (
     NoteForm,
     ReasonForm,
     design_initial,
-    drawing_refusal,
     session_form_key,
 )
+from rmos_site.pages.uploads import drawing_refusal
 from workflow import selectors, services
 from workflow.enums import SessionAction, SessionMode, SessionState
 from workflow.serializers import SessionListQuerySerializer

@@ -278,3 +278,39 @@ def test_a_dxf_in_its_windows_code_page_is_read_as_its_header_says(operator_page
     # Without a code page in its header, bytes that are not UTF-8 are still refused.
     post_job(operator_page, SimpleUploadedFile("odd.dxf", b"0\nSECTION\n999\n\xe9\n"))
     assert RunArtifact.objects.count() == 1
+
+
+def test_the_job_form_chooses_the_fixture_and_the_post(operator_page):
+    html = operator_page.get("/").content.decode()
+    fixture = field_html(html, "fixture")
+    assert '<optgroup label="router_a">' in fixture
+    assert 'value="spoilboard"' in fixture
+    assert "fretboard_jig (G54, the default)" in fixture
+    post = field_html(html, "post")
+    for value, label in (("linuxcnc", "LinuxCNC (.ngc)"), ("grbl", "GRBL (.nc)"), ("mach3", "Mach3 (.tap)")):
+        assert f'value="{value}">{label}' in post
+    # A body on the spoilboard, written for GRBL: the request names both, the program is GRBL's.
+    body = dxf_text(lambda m, doc: rounded_rect(m, -200, -140, 200, 140, 30))
+    response = post_job(operator_page, upload(body), fixture="spoilboard", post="grbl", outline__x="0", outline__y="0")
+    artifact = RunArtifact.objects.get()
+    assert response["Location"] == f"/runs/{artifact.run_id}"
+    assert (artifact.request["fixture"], artifact.request["post"]) == ("spoilboard", "grbl")
+    assert (artifact.risk_level, artifact.feasibility["cut"]["work_offset"]) == ("GREEN", "G55")
+    assert artifact.toolpaths["post"] == "grbl"
+    assert operator_page.get(f"/api/rmos/runs/{artifact.run_id}/gcode")["Content-Disposition"].endswith('.nc"')
+
+
+def test_an_unknown_post_is_refused_at_its_field_and_an_unknown_fixture_is_judged(operator_page):
+    post_job(operator_page, upload(rect_dxf()), post="fanuc", outline__depth="-1")
+    assert not RunArtifact.objects.exists()
+    # The form comes back with each message beside its field, and asks for the file again.
+    html = operator_page.get("/").content.decode()
+    assert "Unknown post" in field_html(html, "post")
+    assert "field-error" in field_html(html, "outline__depth")
+    assert "Choose the file again" in field_html(html, "outline__file")
+    # A fixture the machine does not have is the engine's to judge (UNKNOWN, as over the API): never a guess.
+    response = post_job(operator_page, upload(rect_dxf()), fixture="nowhere")
+    artifact = RunArtifact.objects.get()
+    assert response["Location"] == f"/runs/{artifact.run_id}"
+    assert (artifact.status, artifact.risk_level) == ("BLOCKED", "UNKNOWN")
+    assert "nowhere" in artifact.feasibility["block_reason"]
