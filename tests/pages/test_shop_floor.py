@@ -96,7 +96,11 @@ def test_set_context_starts_empty(operator, operator_page):
 def test_admin_folds_the_artifacts_json(admin_user, fieldset, client, operator):
     outcome = job(operator)
     client.force_login(admin_user)
-    html = client.get(f"/admin/runs/runartifact/{outcome.run_id}/change/").content.decode()
+    response = client.get(f"/admin/runs/runartifact/{outcome.run_id}/change/")
+    # Said first, so that a failure tells what came back (an empty body was once seen, not reproduced).
+    assert response.status_code == 200, (response.status_code, dict(response.headers), outcome.status)
+    html = response.content.decode()
+    assert html, (dict(response.headers), outcome.status)
     # Django's admin folds a "collapse" fieldset into a <details>, closed: no script needed.
     pattern = rf'<fieldset class="[^"]*\bcollapse"[^>]*>\s*<details><summary>\s*<h2[^>]*>{fieldset}</h2>'
     assert re.search(pattern, html)
