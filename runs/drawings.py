@@ -1,4 +1,5 @@
-"""The drawings jobs send (DXF and SVG text), kept once by hash: the one writer and reader of ``DrawingFile``.
+"""The drawings jobs send (DXF and SVG text), kept once by hash: the one writer of ``DrawingFile`` (its read is
+``runs.selectors.drawing_get``, which the download serves).
 
 A job's design names its drawing as ``{"format", "sha256", "bytes"}``; the file itself is here. ``store`` is
 idempotent: the same text is one row whoever sends it and however often.
@@ -9,6 +10,7 @@ import hashlib
 from django.utils import timezone
 
 from runs.models import DrawingFile
+from runs.selectors import drawing_get
 
 FORMATS = ("dxf", "svg")
 
@@ -52,7 +54,8 @@ def text_of(sha256: str) -> str | None:
     """The drawing's text, or ``None`` when no drawing with that hash was received."""
     if not isinstance(sha256, str) or len(sha256) != 64:
         return None
-    return DrawingFile.objects.filter(sha256=sha256).values_list("text", flat=True).first()
+    found = drawing_get(sha256)
+    return found[1] if found is not None else None
 
 
 def texts_of(design) -> dict[str, str]:

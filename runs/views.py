@@ -60,14 +60,13 @@ def _not_modified(request, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def _conditional(request, artifact, response, *, etag=_etag):
+def _conditional(request, response, etag: str, *, cache_control: str = "private, no-cache"):
     """ETag on every answer; 304 when the client holds this version. Authorisation ran first, so a cached
     copy is only ever confirmed to someone who may read it; ``private`` keeps shared caches out of it."""
-    etag = etag(artifact)
     if _not_modified(request, etag):
         response = HttpResponse(status=304)
     response["ETag"] = etag
-    response["Cache-Control"] = "private, no-cache"
+    response["Cache-Control"] = cache_control
     patch_vary_headers(response, ["Authorization", "Cookie"])
     return response
 
@@ -100,7 +99,7 @@ class RunDetailView(APIView):
     )  # fmt: skip
     def get(self, request, run_id: str):
         artifact = selectors.run_get(run_id)
-        return _conditional(request, artifact, Response(selectors.run_document(artifact)))
+        return _conditional(request, Response(selectors.run_document(artifact)), _etag(artifact))
 
 
 class RunDownloadView(APIView):
@@ -116,7 +115,7 @@ class RunDownloadView(APIView):
         artifact = selectors.run_get(run_id)
         response = HttpResponse(selectors.run_download_bytes(artifact), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{artifact.run_id}.json"'
-        return _conditional(request, artifact, response)
+        return _conditional(request, response, _etag(artifact))
 
 
 class RunGcodeView(APIView):
@@ -145,7 +144,7 @@ class RunGcodeView(APIView):
             )
         response = HttpResponse(gcode_bytes(artifact), content_type=GCODE_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{gcode_filename(artifact)}"'
-        return _conditional(request, artifact, response, etag=_gcode_etag)
+        return _conditional(request, response, _gcode_etag(artifact))
 
     def perform_content_negotiation(self, request, force=False):
         # A browser's or curl's Accept is anything but JSON; the JSON renderer still renders the problems.
@@ -207,13 +206,8 @@ class DrawingDownloadView(APIView):
         response["Content-Disposition"] = f'attachment; filename="{sha256[:16]}.{fmt}"'
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         response["X-Content-Type-Options"] = "nosniff"
-        etag = f'"{sha256}"'
-        if _not_modified(request, etag):
-            response = HttpResponse(status=304)
-        response["ETag"] = etag
-        response["Cache-Control"] = "private, max-age=31536000, immutable"
-        patch_vary_headers(response, ["Authorization", "Cookie"])
-        return response
+        # A drawing never changes: the browser may keep it.
+        return _conditional(request, response, f'"{sha256}"', cache_control="private, max-age=31536000, immutable")
 
     def perform_content_negotiation(self, request, force=False):
         return super().perform_content_negotiation(request, force=True)

@@ -105,15 +105,13 @@ def evaluate(
         checks.append(check)
 
     design_result = normalise_design(request.get("design"))
-    design = design_result.design
+    design, design_check = design_result.design, design_result.check
     drawing_text = None
     if design is not None and design["shape"] == Shape.OUTLINE:
         drawing_text = (drawings or {}).get(design["source"]["sha256"])
         if not isinstance(drawing_text, str):
-            checks.append(checks_outline.drawing_missing(design))
-            design = None
-    if design is not None or design_result.design is None:
-        checks.append(design_result.check)
+            design, design_check = None, checks_outline.drawing_missing(design)
+    checks.append(design_check)
     outline = design is not None and design["shape"] == Shape.OUTLINE
     client_cut, check = read_client_cut(request.get("cut"))
     checks.append(check)

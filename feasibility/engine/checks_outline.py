@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from feasibility import geometry
-from feasibility.engine.common import Check, fmt, num
+from feasibility.engine.common import Check, fmt, num, read_numbers
 from feasibility.engine.job import Job
 from feasibility.engine.tables import DESIGN_DEFAULTS, MAX_DIMENSION_MM, MIN_DIMENSION_MM, ORIGIN_DEFAULTS
 from feasibility.enums import CheckStatus, Shape, ToolKind
@@ -45,25 +45,21 @@ def normalise_outline(raw: dict) -> tuple[dict | None, Check, tuple[str, ...]]:
     source = raw.get("source")
     if not isinstance(source, dict) or not isinstance(source.get("sha256"), str):
         missing.append("source (the drawing)")
-    values: dict[str, float] = {}
+    keys = ("depth", "x", "y", "stock_thickness")
     defaults = {**ORIGIN_DEFAULTS, **DESIGN_DEFAULTS[Shape.OUTLINE]}
-    for key in ("depth", "x", "y", "stock_thickness"):
-        if raw.get(key) is None:
-            if key in defaults:
-                values[key] = float(defaults[key])
-                defaults_used.append(key)
-            else:
-                missing.append(key)
-            continue
-        value = num(raw[key])
-        if value is None:
+    values, absent, unreadable, defaulted = read_numbers(raw, keys, defaults)
+    missing.extend(absent)
+    defaults_used.extend(defaulted)
+    for key in keys:
+        value = values.get(key)
+        if key in unreadable:
             invalid.append(f"{key} is not a number")
+        elif value is None:
+            continue
         elif abs(value) > MAX_DIMENSION_MM:
             invalid.append(f"{key} {fmt(value)} mm is beyond {fmt(MAX_DIMENSION_MM)} mm")
         elif key in ("depth", "stock_thickness") and value < MIN_DIMENSION_MM:
             invalid.append(f"{key} must be at least {fmt(MIN_DIMENSION_MM)} mm (got {fmt(value)})")
-        else:
-            values[key] = value
     tabs = _tabs(raw.get("tabs"), operation, invalid)
     if missing:
         message = f"outline design cannot be judged: missing {', '.join(missing)}"

@@ -55,6 +55,29 @@ def floor_to(value: float, step: float) -> float:
     return round(floored, 6) if floored > 0 else value
 
 
+def read_numbers(raw: dict, keys, defaults: dict) -> tuple[dict[str, float], list[str], list[str], list[str]]:
+    """A design's numeric ``keys`` as given, else their documented default: (values, missing, unreadable,
+    defaults used). A key absent or null with no default is missing; one that is no finite number unreadable."""
+    values: dict[str, float] = {}
+    missing: list[str] = []
+    unreadable: list[str] = []
+    defaults_used: list[str] = []
+    for key in keys:
+        if key not in raw or raw[key] is None:
+            if key in defaults:
+                values[key] = float(defaults[key])
+                defaults_used.append(key)
+            else:
+                missing.append(key)
+            continue
+        value = num(raw[key])
+        if value is None:
+            unreadable.append(key)
+        else:
+            values[key] = value
+    return values, missing, unreadable, defaults_used
+
+
 def id_text(value: object) -> str:
     return value if isinstance(value, str) else repr(value)[:80]
 

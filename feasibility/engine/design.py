@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from feasibility import geometry
 from feasibility.engine.checks_outline import normalise_outline
-from feasibility.engine.common import Check, fmt, id_text, num
+from feasibility.engine.common import Check, fmt, id_text, num, read_numbers
 from feasibility.engine.tables import (
     CUT_BOUNDS,
     CUT_KEYS,
@@ -57,30 +57,14 @@ def normalise_design(raw: object) -> DesignResult:
     if shape == Shape.OUTLINE:
         return DesignResult(*normalise_outline(raw))
 
-    missing: list[str] = []
-    unreadable: list[str] = []
     invalid: list[str] = []
-    defaults_used: list[str] = []
-    values: dict[str, float] = {}
     wanted = (*SHAPE_DIMENSIONS[shape], "x", "y", "stock_thickness")
     defaults = {**ORIGIN_DEFAULTS, **DESIGN_DEFAULTS[shape]}
     if shape == Shape.FRET_SLOTS:
         wanted, defaults = _fret_board_keys(raw, defaults, invalid)
-    for key in wanted:
-        if key in ("inner_d", "width") and shape == Shape.RING:
-            continue  # the ring's width is resolved below from whichever of the two is given
-        if key not in raw or raw[key] is None:
-            if key in defaults:
-                values[key] = float(defaults[key])
-                defaults_used.append(key)
-            else:
-                missing.append(key)
-            continue
-        value = num(raw[key])
-        if value is None:
-            unreadable.append(key)
-        else:
-            values[key] = value
+    # The ring's width is resolved below from whichever of width and inner_d is given.
+    given = [key for key in wanted if not (shape == Shape.RING and key in ("inner_d", "width"))]
+    values, missing, unreadable, defaults_used = read_numbers(raw, given, defaults)
 
     if shape == Shape.RING:
         _resolve_ring_width(raw, values, unreadable, invalid, defaults_used)

@@ -23,19 +23,24 @@ FIELDS = {
 }
 
 
+def outline_job_form(browser, shop, width: int):
+    """The operator's "Run a job" form with the default shop's walnut job and the outline shape chosen."""
+    tab = Tab(browser, shop["url"], width=width)
+    tab.log_in("op")
+    form = tab.page.locator("#run-a-job form")
+    for name, value in OUTLINE_JOB.items():
+        form.locator(f"select[name={name}]").select_option(value)
+    form.locator("label.shape-option", has_text="Outline from a drawing").click()
+    return tab, tab.page, form
+
+
 def body_dxf() -> bytes:
     return dxf_text(lambda m, doc: rounded_rect(m, 0, 0, 120, 80, 10)).encode("utf-8")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_dxf_uploaded_through_the_job_form_is_cut_and_drawn(browser, shop, width):
-    tab = Tab(browser, shop["url"], width=width)
-    tab.log_in("op")
-    page = tab.page
-    form = page.locator("#run-a-job form")
-    for name, value in OUTLINE_JOB.items():
-        form.locator(f"select[name={name}]").select_option(value)
-    form.locator("label.shape-option", has_text="Outline from a drawing").click()
+    tab, page, form = outline_job_form(browser, shop, width)
     # Only the outline's fields show (CSS, no script), the file first.
     file_input = form.locator("input[name=outline__file]")
     assert file_input.is_visible()
@@ -72,13 +77,7 @@ def test_a_dxf_uploaded_through_the_job_form_is_cut_and_drawn(browser, shop, wid
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_malformed_drawing_comes_back_beside_the_file_field(browser, shop, width):
-    tab = Tab(browser, shop["url"], width=width)
-    tab.log_in("op")
-    page = tab.page
-    form = page.locator("#run-a-job form")
-    for name, value in OUTLINE_JOB.items():
-        form.locator(f"select[name={name}]").select_option(value)
-    form.locator("label.shape-option", has_text="Outline from a drawing").click()
+    tab, page, form = outline_job_form(browser, shop, width)
     form.locator("input[name=outline__file]").set_input_files(
         {"name": "broken.dxf", "mimeType": "application/dxf", "buffer": b"0\nSECTION\n2\nENTITIES\n"}
     )

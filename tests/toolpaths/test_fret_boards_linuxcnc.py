@@ -12,6 +12,7 @@ from feasibility import geometry, shop_data
 from feasibility.engine import evaluate
 from feasibility.enums import RiskLevel
 from tests.feasibility.fretfind import Board, top
+from tests.feasibility.test_fret_boards import COMPOUND, MULTISCALE
 from tests.linuxcnc import FEED, Tool, read_program
 from toolpaths.gcode import generate
 from toolpaths.verify import verify
@@ -23,24 +24,6 @@ FRET_MILL = "router:fret_0_58mm"
 LEAD = TOOLS[FRET_MILL]["diameter_mm"] / 2 + 2.0
 # The geometry within 0.001 mm, plus half a unit of the 3-decimal output.
 READ_TOLERANCE_MM = 0.001 + 0.0005
-MULTISCALE = {
-    "shape": "fret_slots",
-    "scale_length_bass": 685.8,
-    "scale_length_treble": 647.7,
-    "perpendicular_fret": 8,
-    "nut_width": 43,
-    "board_width": 56,
-    "frets": 22,
-}
-COMPOUND = {
-    "shape": "fret_slots",
-    "scale_length": 648,
-    "frets": 22,
-    "nut_width": 43,
-    "board_width": 56,
-    "radius": 254,
-    "radius_end": 406.4,
-}
 
 
 def released(design: dict):

@@ -91,17 +91,18 @@ def released(text: str, fmt: str = "dxf", post: str | None = None, fixture: str 
     return result, program
 
 
-def read_back(result: dict, program) -> list:
-    """rs274's reading, checked against the move list, the hostile preamble and the judged bounds."""
-    tools = [Tool(TOOLS[TOOL_ID]["tool_number"], TOOLS[TOOL_ID]["diameter_mm"], comment=TOOL_ID)]
+def read_back(result: dict, program, tool_id: str = TOOL_ID, machine_id: str = "router_a") -> list:
+    """rs274's reading, checked against the move list, the hostile preamble, the judged bounds and the
+    machine's feed limit."""
+    tool = TOOLS[tool_id]
+    tools = [Tool(tool["tool_number"] or 1, tool["diameter_mm"], comment=tool_id)]
     reading = read_program(program.gcode_text, tools=tools)
     assert same_motion(read_program(HOSTILE_PREAMBLE + program.gcode_text, tools=tools), reading)
     assert motion_matches(reading, program.moves)
     box = result["cut"]["bounds_mm"]
     judged = tuple(box[key] for key in ("x_min", "x_max", "y_min", "y_max", "z_min", "z_max"))
     assert reading.bounds() == pytest.approx(judged, abs=1e-3)
-    machine = MACHINES["router_a"]
-    assert max(reading.feeds()) <= machine["max_feed_xy_mm_min"]
+    assert max(reading.feeds()) <= MACHINES[machine_id]["max_feed_xy_mm_min"]
     return reading
 
 
@@ -375,13 +376,7 @@ def test_every_allowed_outline_program_is_read_by_linuxcnc(
     assume(result["risk_level"] in RiskLevel.ALLOWS_TOOLPATHS)
     program = generate(design=result["design"], cut=result["cut"], tool=tool, machine=machine, post=post, drawing=text)
     assert verify(program.gcode_text, design=result["design"], cut=result["cut"], machine=machine, post=post) == []
-    tools = [Tool(tool["tool_number"] or 1, tool["diameter_mm"], comment=tool_id)]
-    reading = read_program(program.gcode_text, tools=tools)
-    assert same_motion(read_program(HOSTILE_PREAMBLE + program.gcode_text, tools=tools), reading)
-    assert motion_matches(reading, program.moves)
-    box = result["cut"]["bounds_mm"]
-    judged = tuple(box[key] for key in ("x_min", "x_max", "y_min", "y_max", "z_min", "z_max"))
-    assert reading.bounds() == pytest.approx(judged, abs=1e-3)
+    reading = read_back(result, program, tool_id, machine_id)
     # Nothing deeper than the design, and no Z faster than the plunge feed the engine judged.
     assert min(m.end[2] for m in reading.motions) >= -design["depth"] - 1e-3
     for motion in reading.motions:
