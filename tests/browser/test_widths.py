@@ -6,6 +6,7 @@ import hashlib
 import re
 
 import pytest
+from django.contrib.admin.utils import quote
 
 from rmos_site.core.enums import Role
 from runs.models import RunArtifact
@@ -74,7 +75,7 @@ def pages(shop):
     approver_pages = {"session_to_approve": f"/sessions/{waiting.pk}", "session_approved": f"/sessions/{approved.pk}"}
     admin_pages = {
         "admin_session": f"/admin/workflow/workflowsession/{approved.pk}/change/",
-        "admin_artifact": f"/admin/runs/runartifact/{ok.run_id}/change/",
+        "admin_artifact": f"/admin/runs/runartifact/{quote(ok.run_id)}/change/",
     }
     return {"operator": operator_pages, "appr": approver_pages, "adm": admin_pages, "ok": ok.run_id}
 

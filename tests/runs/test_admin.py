@@ -1,3 +1,6 @@
+import re
+import uuid
+
 import pytest
 from django.contrib.admin.sites import site
 from django.contrib.admin.utils import quote
@@ -39,6 +42,20 @@ def test_admin_detail_shows_everything_read_only(staff_client, db):
     assert 'name="status"' not in html
     assert "Save" not in html
     assert "deletelink" not in html
+
+
+def test_a_run_id_with_an_escape_in_it_opens_from_the_admins_link(staff_client, db, monkeypatch):
+    # The admin reads "_40", "_22" and the like in a key as an escaped character; "run_40..." is a run id.
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID("40223f00" + "0" * 24))
+    artifact = record()
+    assert artifact.run_id.startswith("run_40")
+    changelist = staff_client.get("/admin/runs/runartifact/").content.decode()
+    link = re.search(r'href="(/admin/runs/runartifact/[^"]+/change/)"', changelist).group(1)
+    assert link == f"/admin/runs/runartifact/{quote(artifact.run_id)}/change/"
+    assert artifact.run_id not in link
+    response = staff_client.get(link)
+    assert response.status_code == 200
+    assert artifact.run_id in response.content.decode()
 
 
 def test_admin_auditor_cannot_add_change_or_delete(staff_client, db):
