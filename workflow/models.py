@@ -25,6 +25,9 @@ from workflow.enums import ACTION_ROLE, SessionAction, SessionMode, SessionState
 
 S = SessionState
 CONTEXT_KEYS = ("tool_id", "material_id", "machine_id")
+# Where the job sits and which controller its G-code is for: optional, as on a job's body (the machine's default
+# fixture and its controller's post unless named).
+CONTEXT_PLACE_KEYS = ("fixture", "post")
 # The events whose actors shaped the job an approver decides on, and the annotations naming them.
 SHAPING_ACTIONS = (SessionAction.DESIGN, SessionAction.CONTEXT, SessionAction.FEASIBILITY)
 SHAPER_ANNOTATIONS = ("design_by", "context_by", "feasibility_by")
@@ -62,7 +65,9 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
     mode = models.CharField(max_length=32, choices=SessionMode.choices, default=SessionMode.DESIGN_FIRST)
     state = FSMField(max_length=32, choices=SessionState.choices, default=SessionState.DRAFT, protected=True)
     design = models.JSONField(null=True, blank=True, help_text="Validated design; the only geometry input.")
-    context = models.JSONField(null=True, blank=True, help_text="tool_id, material_id, machine_id.")
+    context = models.JSONField(
+        null=True, blank=True, help_text="tool_id, material_id, machine_id; fixture and post when chosen."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -134,6 +139,8 @@ class WorkflowSession(ConcurrentTransitionMixin, models.Model):
             "tool_id": context.get("tool_id") or "",
             "material_id": context.get("material_id") or "",
             "machine_id": context.get("machine_id") or "",
+            "fixture": context.get("fixture") or None,
+            "post": context.get("post") or None,
             "design": self.design,
             "cut": None,
         }

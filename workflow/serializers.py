@@ -6,7 +6,7 @@ Bodies are strict: unknown fields are a 400 (a typo must not be silently ignored
 
 from rest_framework import serializers
 
-from feasibility.serializers import DesignField, StrictSerializer
+from feasibility.serializers import DesignField, PostField, StrictRegistryIdField, StrictSerializer
 from rmos_site.core.enums import Role
 from workflow.enums import ID_MAX_LENGTH, NOTE_MAX_LENGTH, SessionAction, SessionMode, SessionState
 from workflow.models import CONTEXT_KEYS, TransitionEvent, WorkflowSession
@@ -35,6 +35,16 @@ class ContextSerializer(StrictSerializer):
     tool_id = _id_field()
     material_id = _id_field()
     machine_id = _id_field()
+    fixture = StrictRegistryIdField(
+        required=False,
+        allow_null=True,
+        help_text="A fixture (work offset) of the machine; default: the machine's default fixture.",
+    )
+    post = PostField(
+        required=False,
+        allow_null=True,
+        help_text="The G-code dialect the session's toolpaths are for; default: the machine's controller.",
+    )
 
 
 class SessionCreateSerializer(StrictSerializer):

@@ -21,7 +21,7 @@ from django.db import transaction
 from rest_framework import serializers
 
 from feasibility import drawings
-from feasibility.serializers import DesignField
+from feasibility.serializers import DesignField, PostField, StrictRegistryIdField
 from feasibility.services import EngineFailure, feasibility_evaluate, record_engine_failure, record_evaluation
 from rmos_site.core.problems import ProblemError, first_validation_message
 from runs.enums import RunKind, RunStatus
@@ -29,7 +29,14 @@ from runs.refusals import Received, refusal_record, refuse
 from runs.services import run_record
 from toolpaths.services import ToolpathsResult, toolpaths_run
 from workflow.enums import ACTION_ROLE, ID_MAX_LENGTH, NOTE_MAX_LENGTH, SessionAction, SessionMode, SessionState
-from workflow.models import ACTION_METHODS, CONTEXT_KEYS, TransitionEvent, WorkflowSession, action_role_ok
+from workflow.models import (
+    ACTION_METHODS,
+    CONTEXT_KEYS,
+    CONTEXT_PLACE_KEYS,
+    TransitionEvent,
+    WorkflowSession,
+    action_role_ok,
+)
 from workflow.selectors import parse_session_id, session_not_found
 from workflow.serializers import (
     ApproveBodySerializer,
@@ -256,11 +263,13 @@ def clean_design(design, *, actor=None) -> dict:
 
 
 def clean_context(context, *, partial: bool = False) -> dict:
-    """``{tool_id, material_id, machine_id}`` as non-empty strings. Unknown ids are allowed on purpose: the
-    engine answers UNKNOWN for them, which blocks approval, and the artifact shows why."""
+    """``{tool_id, material_id, machine_id}`` as non-empty strings, and ``fixture`` and ``post`` when given.
+    Unknown ids are allowed on purpose: the engine answers UNKNOWN for them (an unknown fixture too, as on a
+    job's body), which blocks approval, and the artifact shows why. An unknown post is refused here: a typo
+    must never fall back to another controller's dialect."""
     if not isinstance(context, dict):
         raise _invalid("context", "Expected an object with tool_id, material_id and machine_id.")
-    unknown = sorted(set(context) - set(CONTEXT_KEYS))
+    unknown = sorted(set(context) - set(CONTEXT_KEYS) - set(CONTEXT_PLACE_KEYS))
     if unknown:
         raise _invalid(f"context.{unknown[0]}", "Unknown field.")
     cleaned = {}
@@ -273,6 +282,13 @@ def clean_context(context, *, partial: bool = False) -> dict:
         if len(value) > ID_MAX_LENGTH or "\x00" in value:
             raise _invalid(f"context.{key}", f"At most {ID_MAX_LENGTH} characters, no NUL.")
         cleaned[key] = value.strip()
+    for key, field in (("fixture", StrictRegistryIdField), ("post", PostField)):
+        if context.get(key) is None:
+            continue  # not chosen: the machine's default fixture, its controller's post
+        try:
+            cleaned[key] = field().run_validation(context[key])
+        except serializers.ValidationError as exc:
+            raise _invalid(f"context.{key}", first_validation_message(exc.detail)) from None
     return cleaned
 
 

@@ -101,21 +101,50 @@ def _text(label: str, *, required: bool) -> forms.CharField:
 
 
 class RegistrySelects:
-    """Fills the tool, material and machine selects from the registry (given once per request)."""
+    """Fills the tool, material and machine selects from the registry (given once per request), and the
+    fixture and post selects of a form that has them (``PlaceFields``)."""
 
     blank_label = ""
+
+    def _current(self, name: str):
+        return (self.data.get(name) if self.is_bound else None) or self.initial.get(name)
 
     def with_choices(self, registry: dict):
         for name, key in (("tool_id", "tools"), ("material_id", "materials"), ("machine_id", "machines")):
             choices = list(registry[key])
-            current = (self.data.get(name) if self.is_bound else None) or self.initial.get(name)
+            current = self._current(name)
             if current and current not in {value for value, _ in choices}:
                 # A stored id the registry no longer has stays selected rather than silently becoming another.
                 choices.append((current, f"{current} — not in the registry"))
             if self.blank_label:
                 choices.insert(0, ("", self.blank_label))
             self.fields[name].widget.choices = choices
+        if "fixture" in self.fields:
+            choices = [("", "— the machine's default fixture —"), *registry.get("fixtures", [])]
+            current = self._current("fixture")
+            if current and current not in {value for _, group in registry.get("fixtures", []) for value, _ in group}:
+                choices.append((current, f"{current} — not in the registry"))
+            self.fields["fixture"].widget.choices = choices
+            self.fields["fixture"].optional_note = "where the job sits: the machine's default unless chosen"
+            self.fields["post"].optional_note = "the machine's controller unless chosen"
         return self
+
+
+# The G-code dialects (the posts the API takes, ``Controller``), named with the file each writes.
+POST_LABELS = {"linuxcnc": "LinuxCNC", "grbl": "GRBL", "mach3": "Mach3"}
+POST_CHOICES = [
+    ("", "— the machine's controller —"),
+    *((post.value, f"{POST_LABELS.get(post.value, post.value)} (.{EXTENSIONS[post.value]})") for post in Controller),
+]
+
+
+class PlaceFields(forms.Form):
+    """Where on the machine the job sits and which controller its G-code is for, both optional. Checked by
+    the API's own validation, as the ids are: a select to pick from, not a list the form enforces (the machine
+    decides which fixtures exist; an unknown fixture is judged UNKNOWN, an unknown post refused)."""
+
+    fixture = _id("Fixture", required=False)
+    post = IdField(label="G-code for", max_length=32, required=False, widget=forms.Select(choices=POST_CHOICES))
 
 
 # --- a design, given by a form per shape or as JSON ------------------------------------------------------
@@ -442,9 +471,10 @@ def session_form_key(session, action: str) -> str:
     return f"session:{session.pk}:{action}"
 
 
-class ContextForm(RegistrySelects, forms.Form):
+class ContextForm(RegistrySelects, PlaceFields):
     # Starts empty, as the job form does: a stray click must not set a context nobody chose.
     blank_label = "— choose —"
+    field_order = ("tool_id", "material_id", "machine_id", "fixture", "post")
 
     tool_id = _id("Tool")
     material_id = _id("Material")
@@ -468,7 +498,7 @@ class EmptyForm(forms.Form):
     pass
 
 
-class NewSessionForm(RegistrySelects, DesignInput):
+class NewSessionForm(RegistrySelects, PlaceFields, DesignInput):
     blank_label = "— later —"
     design_required = False
 
@@ -477,10 +507,10 @@ class NewSessionForm(RegistrySelects, DesignInput):
     material_id = _id("Material", required=False)
     machine_id = _id("Machine", required=False)
 
+    CONTEXT_FIELDS = ("tool_id", "material_id", "machine_id", "fixture", "post")
+
     def context(self) -> dict:
-        return {
-            key: self.cleaned_data[key] for key in ("tool_id", "material_id", "machine_id") if self.cleaned_data[key]
-        }
+        return {key: self.cleaned_data[key] for key in self.CONTEXT_FIELDS if self.cleaned_data[key]}
 
 
 def _cut(name: str, *, integer: bool = False):
@@ -493,15 +523,7 @@ def _cut(name: str, *, integer: bool = False):
     return field
 
 
-# The G-code dialects (the posts the API takes, ``Controller``), named with the file each writes.
-POST_LABELS = {"linuxcnc": "LinuxCNC", "grbl": "GRBL", "mach3": "Mach3"}
-POST_CHOICES = [
-    ("", "— the machine's controller —"),
-    *((post.value, f"{POST_LABELS.get(post.value, post.value)} (.{EXTENSIONS[post.value]})") for post in Controller),
-]
-
-
-class RunJobForm(RegistrySelects, DesignInput):
+class RunJobForm(RegistrySelects, PlaceFields, DesignInput):
     # No preselected tool, material or machine: what is cut, with what, on which machine is the operator's
     # choice to make, not a default's.
     blank_label = "— choose —"
@@ -509,10 +531,6 @@ class RunJobForm(RegistrySelects, DesignInput):
     tool_id = _id("Tool")
     material_id = _id("Material")
     machine_id = _id("Machine")
-    # Checked by the job's own validation (JobRequestSerializer), as the ids above are: a select to pick from,
-    # not a list the form enforces (the machine decides which fixtures exist).
-    fixture = _id("Fixture", required=False)
-    post = IdField(label="G-code for", max_length=32, required=False, widget=forms.Select(choices=POST_CHOICES))
     rpm = _cut("rpm", integer=True)
     feed_mm_min = _cut("feed_mm_min")
     plunge_mm_min = _cut("plunge_mm_min")
@@ -520,18 +538,6 @@ class RunJobForm(RegistrySelects, DesignInput):
     stepover_mm = _cut("stepover_mm")
 
     CUT_FIELDS = ("rpm", "feed_mm_min", "plunge_mm_min", "stepdown_mm", "stepover_mm")
-
-    def with_choices(self, registry: dict):
-        super().with_choices(registry)
-        choices = [("", "— the machine's default fixture —"), *registry.get("fixtures", [])]
-        current = self.data.get("fixture") if self.is_bound else None
-        known = {value for _, group in registry.get("fixtures", []) for value, _ in group}
-        if current and current not in known:
-            choices.append((current, f"{current} — not in the registry"))
-        self.fields["fixture"].widget.choices = choices
-        self.fields["fixture"].optional_note = "where the job sits: the machine's default unless chosen"
-        self.fields["post"].optional_note = "the machine's controller unless chosen"
-        return self
 
     def cut_fields(self) -> list:
         return [self[name] for name in self.CUT_FIELDS]

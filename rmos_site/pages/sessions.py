@@ -34,7 +34,7 @@ A = SessionAction
 # What each action does, said where its button is.
 ACTION_HELP = {
     A.DESIGN: "Replaces the design; any verdict and approval are cleared.",
-    A.CONTEXT: "Replaces tool, material and machine; any verdict and approval are cleared.",
+    A.CONTEXT: "Replaces tool, material, machine, fixture and controller; any verdict and approval are cleared.",
     A.FEASIBILITY: "The server judges the stored design and context.",
     A.APPROVE: "Approves exactly the verdict shown on this page: its hash goes with the form.",
     A.REJECT: "Rejects the verdict. A reason is required.",

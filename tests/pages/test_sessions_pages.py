@@ -242,6 +242,40 @@ def test_session_detail_context_form_keeps_an_id_the_registry_lacks(operator, op
     assert '<option value="router:retired" selected>router:retired — not in the registry</option>' in html
 
 
+def test_session_context_form_chooses_the_fixture_and_the_post(operator, operator_page):
+    session = drive("context_ready", creator=operator)
+    html = operator_page.get(f"/sessions/{session.pk}").content.decode()
+    form = html.split('class="stack action action-context"', 1)[1].split("</form>", 1)[0]
+    fixture = form.split('name="fixture"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="" selected>— the machine&#x27;s default fixture —</option>' in fixture
+    assert '<optgroup label="router_a">' in fixture
+    assert 'value="spoilboard"' in fixture
+    post = form.split('name="post"', 1)[1].split("</select>", 1)[0]
+    assert 'value="grbl">GRBL (.nc)</option>' in post
+    assert "the machine&#x27;s default" in html  # what the context card says of a session without a fixture
+    # Chosen, the context keeps them; the card names them and the form shows them selected.
+    response = act(operator_page, session, "context", {**CONTEXT, "fixture": "spoilboard", "post": "grbl"})
+    assert response.status_code == 302
+    assert WorkflowSession.objects.get(pk=session.pk).context == {**CONTEXT, "fixture": "spoilboard", "post": "grbl"}
+    html = operator_page.get(f"/sessions/{session.pk}").content.decode()
+    card = html.split("<h2>Context</h2>", 1)[1].split("</section>", 1)[0]
+    assert '<dt>Fixture</dt><dd><span class="mono">spoilboard</span>' in card
+    assert '<dt>G-code for</dt><dd><span class="mono">grbl</span>' in card
+    assert '<option value="spoilboard" selected>' in html
+    assert '<option value="grbl" selected>' in html
+    # An unknown post is a message, and the context stays as it was.
+    before = events(session)
+    response = act(operator_page, session, "context", {**CONTEXT, "post": "fanuc"}, follow=True)
+    assert "Unknown post" in visible(response)
+    assert WorkflowSession.objects.get(pk=session.pk).context["post"] == "grbl"
+    assert events(session) == before
+
+
+def test_session_create_takes_the_fixture_and_the_post(operator_page):
+    operator_page.post("/sessions/new", new_session_form(fixture="spoilboard", post="mach3"))
+    assert WorkflowSession.objects.get().context == {**CONTEXT, "fixture": "spoilboard", "post": "mach3"}
+
+
 # --- actions: the happy paths ---------------------------------------------------------------------------
 
 
