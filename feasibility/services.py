@@ -66,7 +66,8 @@ def feasibility_evaluate(*, inputs: dict) -> Evaluation:
     """Judge validated ``inputs`` against the current registry. No side effects; raises ``EngineFailure``.
 
     ``feasibility_sha256`` covers the inputs, the registry entries used, the engine version and the verdict,
-    so the same request against the same registry hashes the same, and any registry edit changes it.
+    so the same request against the same registry hashes the same, and any registry edit changes it. A
+    drawing counts by its hash, not by the name it was sent under.
     """
     inputs = {key: inputs.get(key) for key in ("tool_id", "material_id", "machine_id", "fixture", "design", "cut")}
     snapshot = registry_lookup(
@@ -80,12 +81,24 @@ def feasibility_evaluate(*, inputs: dict) -> Evaluation:
     except Exception as exc:
         raise EngineFailure(f"{type(exc).__name__}: {exc}") from exc
     _check_result(result)
-    digest = sha256_of(
-        {"inputs": inputs, "registry": snapshot, "engine_version": result["engine_version"], "verdict": result}
-    )
+    basis = {"inputs": inputs, "registry": snapshot, "engine_version": result["engine_version"], "verdict": result}
+    digest = sha256_of(_without_drawing_names(basis))
     return Evaluation(
         inputs=inputs, result=result, registry_snapshot=snapshot, feasibility_sha256=digest, drawings=texts or None
     )
+
+
+def _without_drawing_names(value):
+    """``value`` with the file name left out of every drawing it names (``{format, sha256, bytes, name}``): what
+    is judged is the file's bytes, which its hash names; the same file sent as ``body.dxf``, as ``body v2.dxf``
+    or by its hash alone is the same job, and hashes the same. The name stays in the request and the verdict."""
+    if isinstance(value, dict):
+        if "sha256" in value and "format" in value:
+            return {key: item for key, item in value.items() if key != "name"}
+        return {key: _without_drawing_names(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_drawing_names(item) for item in value]
+    return value
 
 
 def _check_result(result) -> None:

@@ -259,6 +259,43 @@ def test_a_session_keeps_its_drawing_by_reference_judges_it_and_cuts_it_once_app
     assert "source" in response.json()["errors"]["design"]
 
 
+def test_a_drawing_counts_by_its_hash_not_the_name_it_was_sent_under(operator_client, approver_client):
+    hashes = set()
+    for source in (
+        {"format": "dxf", "data": PANEL, "name": "panel.dxf"},
+        {"format": "dxf", "data": PANEL, "name": "panel v2 (final).dxf"},
+        {"format": "dxf", "sha256": PANEL_SHA},
+    ):
+        response = operator_client.post(FEASIBILITY, job(data=None, source=source), format="json")
+        assert response.status_code == 200, response.json()
+        hashes.add(response.json()["feasibility_sha256"])
+        assert response.json()["design"]["source"].get("name") == source.get("name")
+    assert len(hashes) == 1
+    # So a session approved with the file sent by name is cut by an integrator naming the file by its hash.
+    request = job()
+    ids = {key: request[key] for key in ("tool_id", "material_id", "machine_id")}
+    sid = operator_client.post(SESSIONS, {"design": request["design"], "context": ids}, format="json").json()[
+        "session_id"
+    ]
+    assert operator_client.post(f"{SESSIONS}/{sid}/feasibility", {}, format="json").status_code == 200
+    approved = approver_client.post(f"{SESSIONS}/{sid}/approve", {}, format="json").json()["approval"]
+    assert approved["feasibility_sha256"] in hashes
+    by_hash = job(data=None, source={"format": "dxf", "sha256": PANEL_SHA})
+    cut = operator_client.post(TOOLPATHS, {**by_hash, "session_id": sid}, format="json")
+    assert cut.status_code == 200, cut.json()
+    assert cut.json()["state"] == "toolpaths_ready"
+    # A different file is a different job: another drawing under the approved name is refused.
+    other = dxf_text(lambda m, doc: rounded_rect(m, 0, 0, 121, 80, 10))
+    renamed = job(data=None, source={"format": "dxf", "data": other, "name": "panel.dxf"})
+    sid2 = operator_client.post(SESSIONS, {"design": request["design"], "context": ids}, format="json").json()[
+        "session_id"
+    ]
+    operator_client.post(f"{SESSIONS}/{sid2}/feasibility", {}, format="json")
+    assert approver_client.post(f"{SESSIONS}/{sid2}/approve", {}, format="json").status_code == 200
+    refused = operator_client.post(TOOLPATHS, {**renamed, "session_id": sid2}, format="json")
+    assert refused.status_code == 409, refused.json()
+
+
 @pytest.mark.django_db
 def test_the_drawing_store_is_immutable_and_keyed_by_the_hash_of_its_text(operator_client):
     operator_client.post(FEASIBILITY, job(), format="json")
