@@ -83,7 +83,11 @@ def test_admin_search_finds_by_exact_id_and_tool_prefix_only(staff_client, db):
 
 def test_admin_search_uses_indexes_not_a_ledger_scan(db):
     """Every arm of the search's OR is an index condition, so PostgreSQL can combine them (BitmapOr) instead of
-    walking the ledger; the admin's own "=" and "^" compare UPPER(...), which no index covers."""
+    walking the ledger; the admin's own "=" and "^" compare UPPER(...), which no index covers.
+
+    On a table of one row the cheapest plan may be any walk (a backward scan of the seq index filtered row by
+    row was seen): with sequential and plain index scans off, a bitmap scan is left only when every arm is an
+    index condition, so the plan says what the test asks whatever the statistics."""
     record(tool_id="saw:thin_140")
     admin = site._registry[RunArtifact]
     request = RequestFactory().get("/admin/runs/runartifact/", {"q": "run_0123"})
@@ -91,6 +95,7 @@ def test_admin_search_uses_indexes_not_a_ledger_scan(db):
     sql, params = queryset.order_by("-seq")[:100].query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "upper(" not in plan.lower(), plan
