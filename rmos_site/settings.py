@@ -145,6 +145,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("RMOS_LOGIN_COOLOFF_MINUTES", 15, 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "rmos_site.core.lockout.login_locked_out"
+# Behind proxies every client has the last proxy's address: the lock reads the client's from X-Forwarded-For,
+# as many entries from the right as there are trusted proxies that append to it (0: no proxy, the header is
+# ignored). rmos_site/core/clientip.py; docs/security.md.
+RMOS_TRUSTED_PROXY_COUNT = env_int("RMOS_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
+AXES_CLIENT_IP_CALLABLE = "rmos_site.core.clientip.client_ip"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

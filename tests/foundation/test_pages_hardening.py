@@ -4,8 +4,9 @@ the ledger."""
 import logging
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 
+from rmos_site.core.clientip import client_ip
 from runs.models import RunArtifact
 from workflow import services as workflow_services
 
@@ -46,6 +47,59 @@ def test_login_locks_out_after_the_failure_limit_even_with_the_right_password(se
     assert "_auth_user_id" not in client.session
     # Another user from the same address is not locked (the lock is per username and address).
     assert Client().post("/accounts/login/", {"username": "appr", "password": "pw-appr"}).status_code in (200, 302)
+
+
+def test_a_forwarded_for_header_does_not_move_the_lock_without_a_trusted_proxy(settings, operator):
+    # Anybody can send X-Forwarded-For: with no proxy configured, a new one on each try changes nothing.
+    assert settings.RMOS_TRUSTED_PROXY_COUNT == 0
+    client = Client()
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/accounts/login/", {"username": "op", "password": "wrong"}, HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}"
+        )
+    response = client.post(
+        "/accounts/login/", {"username": "op", "password": "pw-op"}, HTTP_X_FORWARDED_FOR="198.51.100.99"
+    )
+    assert response.status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_lock_is_per_client_address(settings, operator):
+    settings.RMOS_TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}  # every request reaches RMOS from the proxy
+
+    def login(forwarded: str, password: str):
+        data = {"username": "op", "password": password}
+        return Client().post("/accounts/login/", data, HTTP_X_FORWARDED_FOR=forwarded, **proxy)
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login("203.0.113.5", "wrong")
+    assert login("203.0.113.5", "pw-op").status_code == 429
+    # The client cannot escape by writing another address to the left of the one the proxy appended.
+    assert login("192.0.2.77, 203.0.113.5", "pw-op").status_code == 429
+    # The same user from another client behind the same proxy is not locked out by the attacker.
+    assert login("203.0.113.9", "pw-op").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("proxies", "meta", "expected"),
+    [
+        (0, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.5"}, "10.0.0.2"),
+        (1, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.5"}, "203.0.113.5"),
+        (1, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.5"}, "203.0.113.5"),
+        (2, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.5, 10.0.0.1"}, "203.0.113.5"),
+        (1, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": " 2001:DB8::1 "}, "2001:db8::1"),
+        (2, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.5"}, "10.0.0.2"),  # bypassed a proxy
+        (1, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "not-an-address"}, "10.0.0.2"),
+        (1, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.5, "}, "10.0.0.2"),
+        (1, {"REMOTE_ADDR": "10.0.0.2"}, "10.0.0.2"),
+    ],
+)
+def test_the_client_address_is_read_from_the_trusted_proxies_entries_only(settings, proxies, meta, expected):
+    settings.RMOS_TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().get("/")
+    request.META.pop("REMOTE_ADDR", None)
+    request.META.update(meta)
+    assert client_ip(request) == expected
 
 
 def test_login_works_again_after_the_cooloff(settings, operator):
