@@ -1,12 +1,23 @@
-"""Shared personas: operator, approver, auditor, admin, and an outsider with no RMOS role."""
+"""Shared personas: operator, approver, auditor, admin, and an outsider with no RMOS role; and how the property
+tests draw their examples."""
+
+import os
 
 import pytest
 from django.contrib.auth import get_user_model
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from rmos_site.core.enums import Role
 from rmos_site.core.roles import grant_role
 from rmos_site.core.tokens import token_issue
+
+# On a developer's machine the property tests draw new examples each run, to find what nobody thought of; in CI
+# (``CI`` set, as .ci/run and CI services do) they draw the same ones every run, so that a clean clone's result
+# says whether the commit is good, not whether the draw was lucky. A failure found locally prints its example.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 def make_user(username: str, role: str | None = None):
