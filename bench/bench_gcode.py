@@ -7,7 +7,9 @@
 For each size it reports the median over the repeats of the times to generate the typed move list, to post it
 (format it as LinuxCNC text) and to verify the text, each per move, and the per-move total as a ratio of the
 smallest size of the same design in the same run: on a noisy shared machine the absolute figures drift, the
-ratios stay comparable. Ratios near 1 mean linear scaling.
+ratios stay comparable. Ratios near 1 mean linear scaling. The last column is the verifier's time over its time
+with every move read by the general path (``verify._steady_move`` off), measured alternately in the same run:
+what the steady path saves.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from unittest import mock
+
 from toolpaths import posts
+from toolpaths import verify as verifier
 from toolpaths.gcode import generate, operations
 from toolpaths.verify import verify
 
@@ -127,7 +132,19 @@ def median_ms(action, repeats: int) -> float:
     return statistics.median(timings) / 1e6
 
 
-def measure(design: dict, cut: dict, tool: dict, repeats: int) -> tuple[int, float, float, float]:
+def _post_cold(post, ops) -> str:
+    """The program's text as a request writes it: the number formats kept from earlier programs forgotten."""
+    posts.format_number.cache_clear()
+    return "\n".join(posts.render(post, ops)) + "\n"
+
+
+def _general_only(state, params, limits) -> bool:
+    """In place of ``verify._steady_move``: every move to the general path (a plain function, not a mock,
+    whose calls would cost more than the path saves)."""
+    return False
+
+
+def measure(design: dict, cut: dict, tool: dict, repeats: int) -> tuple[int, float, float, float, float]:
     post = posts.post_for(MACHINE, None)
     ops, moves, _ = operations(design=design, cut=cut, tool=tool, machine=MACHINE)
     text = "\n".join(posts.render(post, ops)) + "\n"
@@ -136,9 +153,11 @@ def measure(design: dict, cut: dict, tool: dict, repeats: int) -> tuple[int, flo
         raise SystemExit(f"generated program failed verification: {problems[:3]}")
     count = len(moves)
     gen_ms = median_ms(lambda: operations(design=design, cut=cut, tool=tool, machine=MACHINE), repeats)
-    post_ms = median_ms(lambda: "\n".join(posts.render(post, ops)) + "\n", repeats)
+    post_ms = median_ms(lambda: _post_cold(post, ops), repeats)
     verify_ms = median_ms(lambda: verify(text, design=design, cut=cut, machine=MACHINE), repeats)
-    return count, gen_ms, post_ms, verify_ms
+    with mock.patch.object(verifier, "_steady_move", _general_only):
+        general_ms = median_ms(lambda: verify(text, design=design, cut=cut, machine=MACHINE), repeats)
+    return count, gen_ms, post_ms, verify_ms, general_ms
 
 
 def peak_memory_mb(design: dict, cut: dict, tool: dict) -> tuple[float, float]:
@@ -163,19 +182,20 @@ def main(argv: list[str] | None = None) -> None:
     print(f"G-code benchmark ({mode}, median of {repeats}, Python {sys.version.split()[0]})")
     header = (
         f"{'design':<14}{'size':<16}{'moves':>9}{'gen ms':>10}{'post ms':>10}{'verify ms':>11}"
-        f"{'gen us':>8}{'post us':>8}{'ver us':>8}{'tot us':>8}{'ratio':>7}"
+        f"{'gen us':>8}{'post us':>8}{'ver us':>8}{'tot us':>8}{'ratio':>7}{'ver/general':>12}"
     )
     print(header)
     print("-" * len(header))
     baselines: dict[str, float] = {}
     for group, label, design, cut, tool in cases(mode, args.big):
-        moves, gen_ms, post_ms, verify_ms = measure(design, cut, tool, 1 if label == BIG[1] else repeats)
+        moves, gen_ms, post_ms, verify_ms, general_ms = measure(design, cut, tool, 1 if label == BIG[1] else repeats)
         gen_us, post_us, verify_us = (ms * 1000 / moves for ms in (gen_ms, post_ms, verify_ms))
         total = gen_us + post_us + verify_us
         base = baselines.setdefault(group, total)
         print(
             f"{group:<14}{label:<16}{moves:>9}{gen_ms:>10.1f}{post_ms:>10.1f}{verify_ms:>11.1f}"
             f"{gen_us:>8.2f}{post_us:>8.2f}{verify_us:>8.2f}{total:>8.2f}{total / base:>7.2f}"
+            f"{verify_ms / general_ms:>12.2f}"
         )
     if args.big:
         peak, text = peak_memory_mb(*BIG[2:])

@@ -100,16 +100,17 @@ def ledger_tables(database: BenchDatabase, sizes, *, on_size=None, startup_repea
     return [load, check]
 
 
-_GCODE_ROW = re.compile(r"^(\S+)\s+(.+?)\s+(\d+)" + r"\s+([\d.]+)" * 8 + "$")
+_GCODE_ROW = re.compile(r"^(\S+)\s+(.+?)\s+(\d+)" + r"\s+([\d.]+)" * 9 + "$")
 _GCODE_COLUMNS = [
     "design", "size", "moves", "gen ms", "post ms", "verify ms", "gen us", "post us", "ver us", "tot us", "ratio",
+    "ver/general",
 ]  # fmt: skip
 
 
 def gcode_table(*, quick: bool) -> Table:
     """Run ``bench/bench_gcode.py`` and return its table (the same rows), keeping its worst ratio for the
     summary: the per-move time (generate + post + verify) of the largest program over that of the smallest of
-    the same design."""
+    the same design, and the worst ratio of the verifier's time to its general path's (``ver/general``)."""
     from bench import bench_gcode
 
     buffer = io.StringIO()
@@ -117,14 +118,16 @@ def gcode_table(*, quick: bool) -> Table:
         bench_gcode.main(["--quick"] if quick else [])
     lines = buffer.getvalue().splitlines()
     table = Table(title=f"{lines[0]} (bench/bench_gcode.py)", columns=_GCODE_COLUMNS)
-    worst = math.nan
+    worst = steady = math.nan
     for line in lines[3:]:
         match = _GCODE_ROW.match(line)
         if match:
             table.rows.append(list(match.groups()))
-            ratio = float(match.group(11))
+            ratio, verifier = float(match.group(11)), float(match.group(12))
             worst = ratio if math.isnan(worst) else max(worst, ratio)
+            steady = verifier if math.isnan(steady) else max(steady, verifier)
     table.ratios["gcode_per_move_worst_ratio"] = worst
+    table.ratios["gcode_verify_over_general_worst"] = steady
     return table
 
 

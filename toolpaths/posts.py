@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from feasibility.enums import Controller
 
@@ -115,6 +116,8 @@ def dwell_seconds(post: Post, p_word: float) -> float:
 DECIMALS = 3
 
 
+# A program repeats its numbers (depth levels, feeds, the same coordinates on every pass): each is formatted once.
+@lru_cache(maxsize=1 << 16)
 def format_number(value: float) -> str:
     text = f"{value:.{DECIMALS}f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text

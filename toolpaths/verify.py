@@ -5,6 +5,9 @@ G90 G91.1 G94 G54-G59, M0 M2 M3 M5 M6 M30, words X Y Z I J F S P T H, comments i
 the text itself, not from the move list, so a fault anywhere between generation and delivery is caught.
 Anything outside the subset is a problem rather than something to guess about. It never raises on any text.
 
+Long module: one interpreter, its state and every check it makes of a line, with the steady path that settles
+most moves by the same conditions; split, the two readings of a move would drift apart.
+
 It reads the text as the post's controller would (``toolpaths.posts``): dwell units, line length, and, for a
 controller without a tool table (GRBL), no tool-change or tool-table words. Positions are checked in work
 coordinates against the machine's soft limits less the work zero of the fixture the cut was judged on (its
@@ -240,7 +243,71 @@ def _plain_move(raw: str, state: _State, limits: _Limits) -> list[str] | None:
             return None
         state.feed = params["F"] = value
     state.motion = int(motion)
+    if _steady_move(state, params, limits):
+        return []
     return _move(state, params, limits)
+
+
+def _steady_move(state: _State, params: dict, limits: _Limits) -> bool:
+    """Whether a plain move, in the steady middle of a program, passes every check ``_move`` makes; if so its
+    end becomes the position. The same conditions as ``_move``'s, in floats and without a message: anything
+    they do not settle at once (a check that would fail or warn, an unknown position, a helix, a rapid near a
+    clamp, an arc whose circle leaves the travel) returns False with the state untouched, and ``_move`` then
+    decides and names the problem. So the answer never differs from the general path's, only its cost
+    (docs/toolpaths.md, "What the verifier checks"; tests/toolpaths/test_verify.py compares the two)."""
+    position = state.position
+    sx, sy, sz = position["X"], position["Y"], position["Z"]
+    if sx is None or sy is None or sz is None or state.work_offset is None or not state.modes >= _REQUIRED_MODES:
+        return False
+    ex, ey, ez = params.get("X", sx), params.get("Y", sy), params.get("Z", sz)
+    (x_low, x_high), (y_low, y_high), (z_low, z_high) = limits.x, limits.y, limits.z
+    low_z = min(sz, ez)
+    if (
+        ex < x_low - TOLERANCE_MM or ex > x_high + TOLERANCE_MM or ey < y_low - TOLERANCE_MM
+        or ey > y_high + TOLERANCE_MM or low_z < z_low - TOLERANCE_MM or max(sz, ez) > z_high + TOLERANCE_MM
+        or low_z < limits.deepest - TOLERANCE_MM
+    ):  # fmt: skip
+        return False
+    motion = state.motion
+    moves_xy = sx != ex or sy != ey
+    if motion == 0:
+        if ez < -TOLERANCE_MM or (moves_xy and low_z < limits.retract_z - TOLERANCE_MM):
+            return False
+        # Any rapid below a clamp's clearance, straight down included: whether it meets the clamp is for _move.
+        if any(low_z < clamp[4] - TOLERANCE_MM for clamp in limits.clamps):
+            return False
+    else:
+        feed = state.feed
+        if feed is None or not state.spindle_on or not state.tool_ready:
+            return False
+        if state.waited_s < limits.spindle_ramp_s - TOLERANCE_MM:
+            return False
+        if motion == 1:
+            if moves_xy and feed > limits.max_feed_xy + TOLERANCE_MM:
+                return False
+            if sz != ez:
+                dz = abs(ez - sz)
+                rate = feed * dz / math.hypot(ex - sx, ey - sy, dz) if moves_xy else feed
+                if rate > limits.max_feed_z + TOLERANCE_MM:
+                    return False
+        else:
+            if sz != ez or feed > limits.max_feed_xy + TOLERANCE_MM:
+                return False  # a helix's Z share is the general path's to work out
+            cx, cy = sx + params.get("I", 0.0), sy + params.get("J", 0.0)
+            r_start, r_end = math.hypot(sx - cx, sy - cy), math.hypot(ex - cx, ey - cy)
+            if (
+                min(r_start, r_end) < MIN_ARC_RADIUS_MM or abs(r_start - r_end) > ARC_RADIUS_TOLERANCE_MM
+                or math.hypot(ex - sx, ey - sy) <= TOLERANCE_MM
+            ):  # fmt: skip
+                return False
+            # The whole circle inside the travel holds any arc of it; otherwise the arc's own extent decides.
+            if (
+                cx - r_start < x_low - TOLERANCE_MM or cx + r_start > x_high + TOLERANCE_MM
+                or cy - r_start < y_low - TOLERANCE_MM or cy + r_start > y_high + TOLERANCE_MM
+            ):  # fmt: skip
+                return False
+    position["X"], position["Y"], position["Z"] = ex, ey, ez
+    return True
 
 
 def _run_line(raw: str, state: _State, limits: _Limits) -> list[str]:

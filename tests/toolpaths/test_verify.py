@@ -1,7 +1,9 @@
 """The G-code verifier: a valid program passes, each kind of fault is caught by its own message, and no
 text makes it raise. Pure: no Django, no database."""
 
+import math
 import time
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -413,3 +415,115 @@ def test_verify_first_rapid_from_an_unknown_position_needs_the_clearance_plane()
     cut = {**CUT, "safe_z_mm": 7.0}
     problems = v.verify(VALID.replace("G0 Z5\nM5", "G0 Z7\nM5"), design=DESIGN, cut=cut, machine=MACHINE)
     assert "< safe Z7" in only(problems, v.RAPID_XY_BELOW_SAFE_Z)
+
+
+# --- the steady path: plain moves in the middle of a program are settled without the general path -------------
+
+# Values about the edges each check of a plain move turns on (travel X ±400, Y ±300 and Z -6..94 on this fixture,
+# the 3 mm design depth, the 5 mm retract plane, the clamp at X8..12 Y-20..-10 with its 7 mm clearance, the arc
+# radius minimum and tolerance, the feeds' maxima), a little either side, and anywhere near the part.
+_X = st.one_of(st.sampled_from([400.0, 400.001, -400.0, -400.001, 8.0, 10.0, 12.0]), st.floats(-30, 40))
+_Y = st.one_of(st.sampled_from([300.0, 300.001, -300.0, -300.001, -20.0, -15.0, -10.0]), st.floats(-30, 20))
+_Z = st.sampled_from([-6.001, -3.001, -3.0, -2.999, -1.5, -0.0005, 0.0, 4.999, 5.0, 6.999, 7.0, 10.0, 94.001])
+_FEED = st.sampled_from([None, 480.0, 1440.0, 3000.0, 3000.001, 6000.0, 10000.0, 10000.001, 12000.0])
+
+
+@st.composite
+def _plain_lines(draw, start=(20.0, 0.0, -1.5)) -> list[str]:
+    """Plain move lines from ``start``, the position where they go in: rapids, feeds and arcs (true ones, whose
+    end is on the circle to the output grid, and some whose end is off it by up to 0.01 mm)."""
+    x, y, z = start
+    lines = []
+    for _ in range(draw(st.integers(1, 6))):
+        motion = draw(st.integers(0, 3))
+        words = [f"G{motion}"]
+        if motion in (2, 3):
+            radius = draw(st.sampled_from([0.0005, 0.001, 0.5, 3.0, 40.0, 450.0]))
+            heading, turn = draw(st.floats(0, 6.28)), draw(st.floats(0.01, 6.2))
+            cx, cy = x - radius * math.cos(heading), y - radius * math.sin(heading)
+            off = draw(st.sampled_from([0.0, 0.0, 0.004, 0.006, 0.01]))
+            ex = round(cx + (radius + off) * math.cos(heading + turn), 3)
+            ey = round(cy + (radius + off) * math.sin(heading + turn), 3)
+            ez = draw(st.one_of(st.just(z), _Z))
+            words += [f"X{ex:.3f}", f"Y{ey:.3f}", f"Z{ez:g}", f"I{cx - x:.3f}", f"J{cy - y:.3f}"]
+        else:
+            ex, ey, ez = (
+                draw(st.one_of(st.just(x), _X)),
+                draw(st.one_of(st.just(y), _Y)),
+                draw(st.one_of(st.just(z), _Z)),
+            )
+            ex, ey = round(ex, 3), round(ey, 3)
+            words += [
+                f"{axis}{value:.3f}" for axis, value, old in (("X", ex, x), ("Y", ey, y), ("Z", ez, z)) if value != old
+            ]
+            if len(words) == 1:
+                words.append(f"Z{z:.3f}")
+        feed = draw(_FEED)
+        if motion and feed is not None:
+            words.append(f"F{feed:g}")
+        lines.append(" ".join(words))
+        x, y, z = ex, ey, ez
+    return lines
+
+
+@settings(derandomize=True, database=None, max_examples=500, deadline=None)
+@given(
+    lines=_plain_lines(),
+    where=st.sampled_from(["G1 X20 Y0 F1440\n", "G1 X20 Y0 F1440\n", "M3 S18000\n", "G0 Z5\nM5\n"]),
+    machine=st.sampled_from([MACHINE, CLAMPED]),
+)
+def test_the_steady_path_answers_as_the_general_path_does(lines, where, machine):
+    text = VALID.replace(where, where + "\n".join(lines) + "\n", 1)
+    fast = v.verify(text, design=DESIGN, cut=CUT, machine=machine)
+    with mock.patch.object(v, "_steady_move", return_value=False):
+        general = v.verify(text, design=DESIGN, cut=CUT, machine=machine)
+    assert fast == general
+
+
+# Cases the draw above reaches rarely, each on an edge of one condition of the steady path.
+_EARLY_CUT = VALID.replace("G0 X0 Y0\n", "").replace("G0 Z5\nM3", "G0 Z5\nG0 X0 Y0\nM3")
+
+
+@pytest.mark.parametrize(
+    ("text", "machine", "found"),
+    [
+        (VALID.replace("G1 X20 Y0 F1440\n", "G1 X20 Y0 F1440\nG0 Z6\nG0 X10 Y-15\n"), CLAMPED, v.RAPID_NEAR_CLAMP),
+        (
+            VALID.replace("G1 X20 Y0 F1440\n", "G1 X20 Y0 F1440\nG0 Z10\nG0 X10 Y-15\nG0 Z6\n"),
+            CLAMPED,
+            v.RAPID_NEAR_CLAMP,
+        ),
+        (VALID.replace("G1 X20 Y0 F1440\n", "G1 X20 Y0 F1440\nG0 Z10\nG0 X10 Y-15\nG0 Z7\n"), CLAMPED, None),
+        (VALID.replace("G1 X20 Y0 F1440\n", "G1 X20 Y0 F10000.001\n"), MACHINE, v.FEED_ABOVE_MAX),
+        (VALID.replace("G1 X20 Y0 F1440\n", "G1 X20 Y0 F10000\n"), MACHINE, None),
+        (VALID.replace("G1 X20 Y0 F1440\n", "G1 X20 Y0 F1440\nG2 X20 Y0 I-5 J0\n"), MACHINE, v.BAD_ARC),
+        (_EARLY_CUT.replace("M3 S18000\n", "M3 S18000\nG1 Z-1 F480\n"), MACHINE, v.NO_SPINDLE_WAIT),
+        (_EARLY_CUT, MACHINE, None),
+        (VALID.replace("T1 M6 G43 H1\n", ""), MACHINE, v.NO_TOOL),
+        (VALID.replace("G1 Z-1.5 F480", "G1 Z-1.5"), MACHINE, v.NO_FEED),
+    ],
+)
+def test_the_steady_path_answers_as_the_general_path_does_on_its_edges(text, machine, found):
+    fast = v.verify(text, design=DESIGN, cut=CUT, machine=machine)
+    with mock.patch.object(v, "_steady_move", return_value=False):
+        assert fast == v.verify(text, design=DESIGN, cut=CUT, machine=machine)
+    if found is None:
+        assert fast == []
+    else:
+        only(fast, found)
+
+
+def test_the_steady_path_settles_the_generators_moves():
+    # What it is for: the middle of a real program goes through it, and nothing is found there.
+    ring = {**DESIGN, "shape": "ring", "od": 60, "inner_d": 48, "width": 6}
+    text = generate(design=ring, cut=CUT, tool=ROUTER, machine=MACHINE).gcode_text
+    settled = []
+    steady = v._steady_move
+
+    def counting(state, params, limits):
+        settled.append(steady(state, params, limits))
+        return settled[-1]
+
+    with mock.patch.object(v, "_steady_move", counting):
+        assert v.verify(text, design=ring, cut=CUT, machine=MACHINE) == []
+    assert sum(settled) > 0.9 * len(settled)
