@@ -29,6 +29,7 @@ class FixtureInline(admin.StackedInline):
         ("fixture_id", "work_offset", "is_default"),
         "name",
         ("origin_x_mm", "origin_y_mm", "origin_z_mm"),
+        "through_allowance_mm",
         "clamps",
     ]
 

@@ -10,11 +10,11 @@ import math
 
 import pghistory
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
-from feasibility.engine.tables import DEFAULT_POLICY, POLICY_BOUNDS
+from feasibility.engine.tables import DEFAULT_POLICY, MAX_THROUGH_ALLOWANCE_MM, POLICY_BOUNDS
 from feasibility.enums import Controller, MaterialClass, ToolKind, WorkOffset
 
 registry_id_validator = RegexValidator(
@@ -220,10 +220,20 @@ class Fixture(models.Model):
         "height above the bed.",
     )
     is_default = models.BooleanField(default=False, help_text="Used when a job names no fixture.")
+    through_allowance_mm = models.FloatField(
+        default=0.0,
+        validators=[non_negative, MaxValueValidator(MAX_THROUGH_ALLOWANCE_MM)],
+        help_text="How far a profile cut through the stock may go into what the stock rests on: a spoilboard's "
+        f"allowance (0.2-0.5 mm), 0 on a jig or a sled that must not be cut; at most {MAX_THROUGH_ALLOWANCE_MM:g} mm.",
+    )
 
     class Meta:
         ordering = ["machine__machine_id", "fixture_id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(through_allowance_mm__gte=0) & Q(through_allowance_mm__lte=MAX_THROUGH_ALLOWANCE_MM),
+                name="fixture_through_allowance_range",
+            ),
             models.UniqueConstraint(fields=["machine", "fixture_id"], name="fixture_id_per_machine"),
             models.UniqueConstraint(fields=["machine", "work_offset"], name="fixture_offset_per_machine"),
             models.UniqueConstraint(

@@ -25,8 +25,9 @@ MACHINE_KEYS = (
 # snapshot every artifact keeps says where each job sat on the machine.
 FIXTURE_KEYS = (
     "fixture_id", "name", "work_offset", "origin_x_mm", "origin_y_mm", "origin_z_mm", "clamps", "is_default",
+    "through_allowance_mm",
 )  # fmt: skip
-_FIXTURE_FLOATS = ("origin_x_mm", "origin_y_mm", "origin_z_mm")
+_FIXTURE_FLOATS = ("origin_x_mm", "origin_y_mm", "origin_z_mm", "through_allowance_mm")
 
 # registry name in URLs -> (model, id field, keys)
 REGISTRIES: dict[str, tuple[type[models.Model], str, tuple[str, ...]]] = {

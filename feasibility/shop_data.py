@@ -363,7 +363,8 @@ MACHINES: list[dict] = [
     # A mid-size hobby/pro router with a 2.2 kW, 24000 rpm air-cooled VFD spindle and an ER20 collet (1-13 mm).
     # Its default fixture is the shop's fret-board jig: the nut line on a pin stop 150 mm from the X home, the
     # board's centreline at mid-travel in Y, a jig bed 90 mm below the Z home, one toggle clamp on the tail of the
-    # board past the last fret. G55 is the spoilboard, work zero at the centre of the table.
+    # board past the last fret. G55 is the spoilboard, work zero at the centre of the table; a profile through the
+    # stock may go 0.5 mm into it (an MDF spoilboard is resurfaced; a jig or a sled allows nothing).
     {
         "machine_id": "router_a",
         "name": "Mid-size CNC router, 2.2 kW spindle",
@@ -409,6 +410,7 @@ MACHINES: list[dict] = [
                     }
                 ],
                 "is_default": True,
+                "through_allowance_mm": 0.0,
             },
             {
                 "fixture_id": "spoilboard",
@@ -419,6 +421,7 @@ MACHINES: list[dict] = [
                 "origin_z_mm": -100.0,
                 "clamps": [],
                 "is_default": False,
+                "through_allowance_mm": 0.5,
             },
         ],
     },
@@ -459,6 +462,7 @@ MACHINES: list[dict] = [
                 "origin_z_mm": -65.0,
                 "clamps": [],
                 "is_default": True,
+                "through_allowance_mm": 0.5,
             }
         ],
     },
@@ -500,6 +504,7 @@ MACHINES: list[dict] = [
                 "origin_z_mm": -38.0,
                 "clamps": [],
                 "is_default": True,
+                "through_allowance_mm": 0.5,
             }
         ],
     },
@@ -543,6 +548,7 @@ MACHINES: list[dict] = [
                 "origin_z_mm": -50.0,
                 "clamps": [],
                 "is_default": True,
+                "through_allowance_mm": 0.0,
             }
         ],
     },

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from feasibility import geometry
+from feasibility.engine.tables import MAX_THROUGH_ALLOWANCE_MM
 from feasibility.enums import WorkOffset
 from toolpaths import posts
 from toolpaths.gcode import (
@@ -158,8 +159,8 @@ def _limits(design: dict, cut: dict, machine: dict, post: Post) -> _Limits | Non
     return _Limits(
         x=axis("x", 0),
         y=axis("y", 1),
-        # Nor below the stock's underside: that is the fixture.
-        z=(max(axis("z", 2)[0], -stock), axis("z", 2)[1]),
+        # Nor below the stock's underside: that is the fixture, which may allow a through cut a little into it.
+        z=(max(axis("z", 2)[0], -stock - _through_allowance(fixture)), axis("z", 2)[1]),
         # The shallower of the two, so neither the design nor the judged cut is exceeded.
         # On a radiused fret board, the slot's depth below the top where the top lies lowest.
         deepest=-min(float(design["depth"]), float(cut["depth_mm"])) - geometry.surface_drop(design),
@@ -174,6 +175,15 @@ def _limits(design: dict, cut: dict, machine: dict, post: Post) -> _Limits | Non
         # Widened by the cutter's radius where the engine gave it (its cut figures).
         clamps=tuple(clamp_zones(fixture, stock, _reach(cut))),
     )
+
+
+def _through_allowance(fixture: dict) -> float:
+    """How far below the stock the fixture lets a cut go (``through_allowance_mm``); anything but a number
+    from 0 to MAX_THROUGH_ALLOWANCE_MM counts as nothing."""
+    value = fixture.get("through_allowance_mm")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_THROUGH_ALLOWANCE_MM:
+        return 0.0
+    return float(value)
 
 
 def _reach(cut: dict) -> float:

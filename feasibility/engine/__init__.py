@@ -117,7 +117,7 @@ def evaluate(
     checks.append(check)
 
     if design is not None:
-        checks.append(checks_setup.check_stock(design))
+        checks.append(checks_setup.check_stock(design, fixture))
         checks.extend(c for c in (checks_setup.check_fret_slot_depth(design),) if c is not None)
     if tool_view is not None and design is not None:
         checks.append(checks_setup.check_shape_compatible(tool_view, design))

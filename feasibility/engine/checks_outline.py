@@ -208,6 +208,16 @@ def _tabs_check(job: Job, problems: list[dict]) -> Check:
         message = "the profile cuts through the stock with no tabs: the part comes free on the last pass"
         suggestions = ('tabs {"count": 4, "width": 8, "height": 2}', "or hold the part down (screws, vacuum)")
         return Check("TABS", CheckStatus.WARN, message, 0, None, 0.3, "tabs", suggestions)
+    if tabs["count"] and design["depth"] - tabs["height"] >= design["stock_thickness"] - 1e-9:
+        # A cut into the spoilboard lifts over its tabs there: tabs no higher than the overcut are in the
+        # spoilboard, not the part, which comes free on the last pass as if it had none.
+        overcut = design["depth"] - design["stock_thickness"]
+        message = (
+            f"tabs {fmt(tabs['height'])} mm high on a cut {fmt(overcut)} mm below the stock stand in the fixture, "
+            "not the part: they hold nothing"
+        )
+        suggestions = (f"tabs higher than {fmt(overcut)} mm (e.g. {fmt(overcut + 2)} mm)",)
+        return Check("TABS", CheckStatus.FAIL, message, tabs["height"], overcut, 1.0, "mm", suggestions)
     if tabs["count"]:
         top = design["depth"] - tabs["height"]
         message = (

@@ -153,11 +153,11 @@ def check_tool_reach(tool: Tool, design: dict) -> Check:
     return Check("TOOL_REACH", status, message, depth, reach, severity, "mm", suggestions)
 
 
-def check_stock(design: dict) -> Check:
+def check_stock(design: dict, fixture: Fixture | None = None) -> Check:
     # On a radiused fret board the stock is thickest at the crown and the deepest cut is the slot's depth below
     # the top where it lies lowest.
     if design["shape"] == Shape.OUTLINE and design["operation"] != "pocket":
-        return _profile_stock(design)
+        return _profile_stock(design, fixture)
     drop = geometry.surface_drop(design)
     depth, stock = design["depth"] + drop, design["stock_thickness"]
     warn_at = STOCK_FLOOR_WARN_SHARE * stock
@@ -176,17 +176,33 @@ def check_stock(design: dict) -> Check:
     return Check("STOCK_THICKNESS", status, message, depth, warn_at, severity, "mm", suggestions)
 
 
-def _profile_stock(design: dict) -> Check:
-    """A profile cuts a part out: through the stock is its purpose, not a fault; below it is the fixture."""
+def _profile_stock(design: dict, fixture: Fixture | None) -> Check:
+    """A profile cuts a part out: through the stock is its purpose, not a fault. Below it is the fixture: a cut
+    may go into it only as far as the fixture allows (a spoilboard's allowance, so the part comes free cleanly
+    whatever the stock's variation); a jig or a sled allows nothing."""
     depth, stock = design["depth"], design["stock_thickness"]
-    if depth > stock + TOLERANCE_MM:
-        message = f"profile depth {fmt(depth)} mm is deeper than the {fmt(stock)} mm stock: it cuts into the fixture"
-        suggestions = (f"depth at most {fmt(stock)} mm (through the stock)", f"stock of {fmt(depth)} mm")
-        return Check("STOCK_THICKNESS", CheckStatus.FAIL, message, depth, stock, 1.0, "mm", suggestions)
+    allowance = fixture.through_allowance if fixture is not None else 0.0
+    limit = stock + allowance
+    if depth > limit + TOLERANCE_MM:
+        under = f"{fmt(depth - stock)} mm into the fixture"
+        if allowance:
+            message = (
+                f"profile depth {fmt(depth)} mm in {fmt(stock)} mm stock goes {under}; "
+                f"{fixture.fixture_id} allows {fmt(allowance)} mm"
+            )
+        else:
+            where = f"{fixture.fixture_id}, which allows no cut into it" if fixture is not None else "the fixture"
+            message = f"profile depth {fmt(depth)} mm is deeper than the {fmt(stock)} mm stock: it cuts into {where}"
+        suggestions = [f"depth at most {fmt(limit)} mm", f"stock of {fmt(depth - allowance)} mm"]
+        if not allowance:
+            suggestions.append("a fixture with a through allowance (a spoilboard)")
+        return Check("STOCK_THICKNESS", CheckStatus.FAIL, message, depth, limit, 1.0, "mm", tuple(suggestions))
     through = depth >= stock - TOLERANCE_MM
     what = "through the stock: the part is cut free" if through else f"leaves {fmt(stock - depth)} mm below the cut"
+    if depth > stock + TOLERANCE_MM:
+        what += f", {fmt(depth - stock)} mm into {fixture.fixture_id} (it allows {fmt(allowance)} mm)"
     message = f"profile depth {fmt(depth)} mm in {fmt(stock)} mm stock, {what}"
-    return Check("STOCK_THICKNESS", CheckStatus.PASS, message, depth, stock, unit="mm")
+    return Check("STOCK_THICKNESS", CheckStatus.PASS, message, depth, limit, unit="mm")
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from feasibility.engine.common import Check, fmt, id_text, num
-from feasibility.engine.tables import DEFAULT_YOUNGS_MODULUS_N_MM2, YOUNGS_MODULUS_N_MM2
+from feasibility.engine.tables import DEFAULT_YOUNGS_MODULUS_N_MM2, MAX_THROUGH_ALLOWANCE_MM, YOUNGS_MODULUS_N_MM2
 from feasibility.enums import CheckStatus, MaterialClass, ToolKind, WorkOffset
 from feasibility.geometry import ToolShape
 
@@ -72,6 +72,8 @@ class Fixture:
     origin: tuple[float, float, float]
     clamps: tuple[Clamp, ...]
     is_default: bool
+    # How far a cut through the stock may go into the surface below it (a spoilboard's allowance; 0: not at all).
+    through_allowance: float = 0.0
 
     @property
     def label(self) -> str:
@@ -232,6 +234,12 @@ def read_fixture(entry: object, where: str, problems: list[str]) -> Fixture | No
         found.append("clamps must be a list")
         clamps_raw = []
     clamps = [_read_clamp(raw, f"clamp {index + 1}", found) for index, raw in enumerate(clamps_raw)]
+    # A snapshot from before fixtures had an allowance has none: nothing below the stock may be cut.
+    allowance = 0.0
+    if "through_allowance_mm" in entry:
+        allowance = _positive(entry, "through_allowance_mm", found, allow_zero=True)
+    if allowance > MAX_THROUGH_ALLOWANCE_MM:
+        found.append(f"through_allowance_mm must be at most {MAX_THROUGH_ALLOWANCE_MM:g}")
     if found:
         problems.append(f"{where}: {'; '.join(found)}")
         return None
@@ -242,6 +250,7 @@ def read_fixture(entry: object, where: str, problems: list[str]) -> Fixture | No
         origin=origin,
         clamps=tuple(clamp for clamp in clamps if clamp is not None),
         is_default=entry.get("is_default") is True,
+        through_allowance=allowance,
     )
 
 

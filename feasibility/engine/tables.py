@@ -93,6 +93,10 @@ ORIGIN_DEFAULTS: dict[str, float] = {"x": 0.0, "y": 0.0}
 # Keys that may be zero or negative (positions and angles); every other one must be >= MIN_DIMENSION_MM.
 SIGNED_KEYS = frozenset({"x", "y", "angle"})
 RING_WIDTH_TOLERANCE_MM = 0.01
+# How far a fixture may let a cut through the stock go into what the stock rests on (a spoilboard's allowance;
+# docs/feasibility.md, "Fixtures and datums"). Shops cut 0.2-0.5 mm into an MDF spoilboard so the part comes free
+# cleanly; more than this is a setup error, not an allowance.
+MAX_THROUGH_ALLOWANCE_MM = 3.0
 MAX_DIMENSION_MM = 10_000.0  # nothing in a lutherie shop is bigger; keeps every product finite
 MIN_DIMENSION_MM = 0.01  # finer than any router can resolve
 MAX_FRETS = 36

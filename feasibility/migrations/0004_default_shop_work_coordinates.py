@@ -14,11 +14,12 @@ def load(apps, schema_editor):
     # Only the fields this migration's models have: later migrations add fields and load their values.
     machine_fields = {field.name for field in Machine._meta.concrete_fields}
     tool_fields = {field.name for field in Tool._meta.concrete_fields}
+    fixture_fields = {field.name for field in Fixture._meta.concrete_fields}
     for row in shop_data.MACHINES:
         values = {k: v for k, v in row.items() if k not in ("machine_id", "fixtures") and k in machine_fields}
         machine, _ = Machine.objects.update_or_create(machine_id=row["machine_id"], defaults=values)
         for fixture in row["fixtures"]:
-            values = {k: v for k, v in fixture.items() if k != "fixture_id"}
+            values = {k: v for k, v in fixture.items() if k != "fixture_id" and k in fixture_fields}
             Fixture.objects.update_or_create(machine=machine, fixture_id=fixture["fixture_id"], defaults=values)
     for row in shop_data.TOOLS:
         values = {k: v for k, v in row.items() if k != "tool_id" and k in tool_fields}

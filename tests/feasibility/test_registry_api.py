@@ -92,6 +92,8 @@ def test_registry_machine_shows_soft_limits_holding_and_fixtures(auditor_client)
     assert (spoilboard["fixture_id"], spoilboard["work_offset"]) == ("spoilboard", "G55")
     assert spoilboard["is_default"] is False
     assert jig["clamps"][0]["name"] == "tail toggle clamp"
+    # A through cut may go half a millimetre into the spoilboard, and not at all into the jig.
+    assert (jig["through_allowance_mm"], spoilboard["through_allowance_mm"]) == (0.0, 0.5)
     saw = auditor_client.get("/api/rmos/registry/machines/fret_saw").json()
     assert (saw["saw_mount"], saw["saw_max_blade_mm"], saw["saw_blade_plane"]) == ("arbor", 150.0, "YZ")
 
@@ -188,3 +190,36 @@ def test_registry_refuses_a_second_default_fixture_and_inconsistent_limits(db):
         Machine.objects.filter(pk=machine.pk).update(soft_x_max_mm=-1)
     with pytest.raises(IntegrityError), transaction.atomic():
         Machine.objects.filter(pk=machine.pk).update(saw_mount="arbor")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"), [("4", "less than or equal to 3"), ("-0.1", "greater than or equal to 0")]
+)
+def test_registry_admin_bounds_a_fixtures_through_allowance(client, admin_user, value, message):
+    _admin(client, admin_user)
+    machine = Machine.objects.get(machine_id="router_a")
+    url = f"/admin/feasibility/machine/{machine.pk}/change/"
+    data = _change_form_data(client.get(url))
+    data["fixtures-1-through_allowance_mm"] = value
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][0].formset.errors[1]
+    assert message in " ".join(errors["through_allowance_mm"])
+    assert Fixture.objects.get(machine=machine, fixture_id="spoilboard").through_allowance_mm == 0.5
+    # Below the forms, PostgreSQL refuses it too.
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Fixture.objects.filter(machine=machine, fixture_id="spoilboard").update(through_allowance_mm=float(value))
+
+
+def test_registry_admin_sets_a_fixtures_through_allowance(client, admin_user):
+    _admin(client, admin_user)
+    machine = Machine.objects.get(machine_id="router_a")
+    url = f"/admin/feasibility/machine/{machine.pk}/change/"
+    data = _change_form_data(client.get(url))
+    data["fixtures-1-through_allowance_mm"] = "0.3"
+    assert client.post(url, data).status_code == 302
+    spoilboard = Fixture.objects.get(machine=machine, fixture_id="spoilboard")
+    assert spoilboard.through_allowance_mm == 0.3
+    assert spoilboard.events.order_by("-pgh_id").first().through_allowance_mm == 0.3

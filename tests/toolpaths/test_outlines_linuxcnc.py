@@ -13,6 +13,7 @@ import hashlib
 import io
 import itertools
 import math
+import re
 
 import ezdxf
 import pytest
@@ -396,3 +397,64 @@ def test_a_drawing_full_of_faults_keeps_a_small_verdict():
     assert result["outline"]["findings_total"] == 150
     assert result["block_reason"].count("(layer 0)") == 3
     assert result["block_reason"].endswith("and 147 more")
+
+
+# --- a through cut a little into the spoilboard ---------------------------------------------------------------
+
+
+def test_a_through_profile_goes_into_the_spoilboard_as_far_as_it_allows_and_is_read_back_there():
+    # Shops cut a body free 0.2-0.5 mm into an MDF spoilboard, so that the stock's own variation leaves no skin.
+    text = dxf_text(lambda m, doc: rounded_rect(m, -60, -40, 60, 40, 10))
+    tabs = {"count": 4, "width": 8, "height": 2}
+    result, program = released(text, fixture="spoilboard", x=0.0, y=0.0, depth=6.3, tabs=tabs)
+    assert result["risk_level"] == "GREEN"
+    stock = check(result, "STOCK_THICKNESS")
+    assert stock["status"] == "pass"
+    assert "0.3 mm into spoilboard (it allows 0.5 mm)" in stock["message"]
+    assert stock["limit"] == pytest.approx(6.5)
+    reading = read_back(result, program)
+    assert reading.bounds()[4] == pytest.approx(-6.3, abs=1e-3)  # no deeper than judged
+    # The tabs stand 1.7 mm into the part (their tops 4.3 mm down in 6 mm stock): the part stays held.
+    assert any(abs(motion.end[2] + 4.3) < 1e-3 for motion in reading.path())
+    # And the verifier holds the program to it: a move 0.1 mm lower is refused.
+    deeper = re.sub(r"Z-6\.3(?=\D)", "Z-6.4", program.gcode_text, count=1)
+    assert deeper != program.gcode_text
+    problems = verify(deeper, design=result["design"], cut=result["cut"], machine=MACHINES["router_a"])
+    assert any("deeper than design depth" in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("fixture", "depth", "tabs", "failing", "words"),
+    [
+        (None, 6.3, 2.0, "STOCK_THICKNESS", "cuts into fretboard_jig, which allows no cut into it"),
+        ("spoilboard", 6.6, 2.0, "STOCK_THICKNESS", "goes 0.6 mm into the fixture; spoilboard allows 0.5 mm"),
+        ("spoilboard", 6.4, 0.4, "TABS", "tabs 0.4 mm high on a cut 0.4 mm below the stock stand in the fixture"),
+    ],
+)
+def test_a_cut_further_into_the_fixture_than_it_allows_is_red(fixture, depth, tabs, failing, words):
+    text = dxf_text(lambda m, doc: rounded_rect(m, -60, -40, 60, 40, 10))
+    request, drawings = outline_request(
+        text, fixture=fixture, x=40.0 if fixture is None else 0.0, y=0.0, depth=depth,
+        tabs={"count": 4, "width": 8, "height": tabs},
+    )  # fmt: skip
+    result = judge(request, drawings)
+    assert result["risk_level"] == "RED"
+    assert check(result, failing)["status"] == "fail"
+    assert words in check(result, failing)["message"]
+    if fixture is None:
+        assert "a fixture with a through allowance (a spoilboard)" in check(result, failing)["suggestions"]
+
+
+def test_a_fixture_without_an_allowance_in_its_snapshot_allows_none():
+    # A verdict's registry snapshot from before fixtures had an allowance reads as none: fail closed.
+    machine = {**MACHINES["router_a"]}
+    machine["fixtures"] = [{k: v for k, v in f.items() if k != "through_allowance_mm"} for f in machine["fixtures"]]
+    text = dxf_text(lambda m, doc: rounded_rect(m, -60, -40, 60, 40, 10))
+    request, drawings = outline_request(text, fixture="spoilboard", x=0.0, y=0.0, depth=6.3)
+    result = evaluate(request, tool=TOOLS[TOOL_ID], material=MATERIALS["walnut"], machine=machine, drawings=drawings)
+    assert check(result, "STOCK_THICKNESS")["status"] == "fail"
+    # A value out of range is not a fixture at all.
+    machine["fixtures"] = [{**f, "through_allowance_mm": 5.0} for f in MACHINES["router_a"]["fixtures"]]
+    result = evaluate(request, tool=TOOLS[TOOL_ID], material=MATERIALS["walnut"], machine=machine, drawings=drawings)
+    assert result["risk_level"] == "UNKNOWN"
+    assert "through_allowance_mm must be at most 3" in result["block_reason"]
