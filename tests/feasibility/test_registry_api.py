@@ -132,6 +132,21 @@ def _change_form_data(response) -> dict:
     return data
 
 
+def _post_machine_form(client, admin_user, **changes):
+    """router_a's change form posted back as the browser would, with ``changes`` to its fields; (machine,
+    response)."""
+    _admin(client, admin_user)
+    machine = Machine.objects.get(machine_id="router_a")
+    url = f"/admin/feasibility/machine/{machine.pk}/change/"
+    data = _change_form_data(client.get(url))
+    data.update({name.replace("__", "-"): value for name, value in changes.items()})
+    return machine, client.post(url, data)
+
+
+def _inline_errors(response, index: int, field: str) -> str:
+    return " ".join(response.context["inline_admin_formsets"][0].formset.errors[index][field])
+
+
 def test_registry_admin_edits_a_fixture_inline_and_keeps_its_history(client, admin_user):
     _admin(client, admin_user)
     machine = Machine.objects.get(machine_id="router_a")
@@ -165,15 +180,9 @@ def test_registry_admin_edits_a_fixture_inline_and_keeps_its_history(client, adm
     ],
 )
 def test_registry_admin_refuses_malformed_clamps_naming_the_field(client, admin_user, clamps, message):
-    _admin(client, admin_user)
-    machine = Machine.objects.get(machine_id="router_a")
-    url = f"/admin/feasibility/machine/{machine.pk}/change/"
-    data = _change_form_data(client.get(url))
-    data["fixtures-0-clamps"] = clamps
-    response = client.post(url, data)
+    machine, response = _post_machine_form(client, admin_user, fixtures__0__clamps=clamps)
     assert response.status_code == 200
-    errors = response.context["inline_admin_formsets"][0].formset.errors[0]
-    assert message in " ".join(errors["clamps"])
+    assert message in _inline_errors(response, 0, "clamps")
     assert Fixture.objects.get(machine=machine, fixture_id="fretboard_jig").clamps[0]["name"] == "tail toggle clamp"
 
 
@@ -196,15 +205,9 @@ def test_registry_refuses_a_second_default_fixture_and_inconsistent_limits(db):
     ("value", "message"), [("4", "less than or equal to 3"), ("-0.1", "greater than or equal to 0")]
 )
 def test_registry_admin_bounds_a_fixtures_through_allowance(client, admin_user, value, message):
-    _admin(client, admin_user)
-    machine = Machine.objects.get(machine_id="router_a")
-    url = f"/admin/feasibility/machine/{machine.pk}/change/"
-    data = _change_form_data(client.get(url))
-    data["fixtures-1-through_allowance_mm"] = value
-    response = client.post(url, data)
+    machine, response = _post_machine_form(client, admin_user, fixtures__1__through_allowance_mm=value)
     assert response.status_code == 200
-    errors = response.context["inline_admin_formsets"][0].formset.errors[1]
-    assert message in " ".join(errors["through_allowance_mm"])
+    assert message in _inline_errors(response, 1, "through_allowance_mm")
     assert Fixture.objects.get(machine=machine, fixture_id="spoilboard").through_allowance_mm == 0.5
     # Below the forms, PostgreSQL refuses it too.
     from django.db import IntegrityError, transaction
@@ -214,12 +217,8 @@ def test_registry_admin_bounds_a_fixtures_through_allowance(client, admin_user, 
 
 
 def test_registry_admin_sets_a_fixtures_through_allowance(client, admin_user):
-    _admin(client, admin_user)
-    machine = Machine.objects.get(machine_id="router_a")
-    url = f"/admin/feasibility/machine/{machine.pk}/change/"
-    data = _change_form_data(client.get(url))
-    data["fixtures-1-through_allowance_mm"] = "0.3"
-    assert client.post(url, data).status_code == 302
+    machine, response = _post_machine_form(client, admin_user, fixtures__1__through_allowance_mm="0.3")
+    assert response.status_code == 302
     spoilboard = Fixture.objects.get(machine=machine, fixture_id="spoilboard")
     assert spoilboard.through_allowance_mm == 0.3
     assert spoilboard.events.order_by("-pgh_id").first().through_allowance_mm == 0.3
