@@ -58,7 +58,8 @@ class Evaluation:
         return {key: self.result.get(key) for key in keys}
 
 
-def _engine():
+def configured_engine():
+    """The engine ``RMOS_FEASIBILITY_ENGINE`` names (``feasibility.engine.evaluate`` by default)."""
     return import_string(settings.RMOS_FEASIBILITY_ENGINE)
 
 
@@ -77,7 +78,7 @@ def feasibility_evaluate(*, inputs: dict) -> Evaluation:
     # covers the file.
     texts = store.texts_of(inputs["design"])
     try:
-        result = _engine()(inputs, **snapshot, **({"drawings": texts} if texts else {}))
+        result = configured_engine()(inputs, **snapshot, **({"drawings": texts} if texts else {}))
     except Exception as exc:
         raise EngineFailure(f"{type(exc).__name__}: {exc}") from exc
     _check_result(result)

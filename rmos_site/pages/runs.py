@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from rest_framework import serializers
 
+from feasibility import alternatives
+from feasibility.enums import RiskLevel
 from feasibility.services import job_check_role
 from rmos_site.core.bodylimit import accepts_drawings
 from rmos_site.core.enums import Role
@@ -38,6 +40,8 @@ TEXT_FILTERS = (
     ("session_id", "Session", ""),
 )
 PAGE_SIZES = (25, 50, 100, 200)
+# The runs that judged a job (a refused approval judged nothing of its own).
+ALTERNATIVE_KINDS = (RunKind.FEASIBILITY, RunKind.TOOLPATHS)
 
 
 def _filter_controls(query) -> dict:
@@ -107,7 +111,15 @@ def run_list(request):
 
 @page
 def run_detail(request, run_id: str):
-    return render(request, "pages/run_detail.html", present.run_detail(selectors.run_get(run_id)))
+    artifact = selectors.run_get(run_id)
+    context = present.run_detail(artifact)
+    # Other tools for a job that was not GREEN: judged on asking (?alternatives=1), never on every view.
+    job = alternatives.job_of(artifact.request) if artifact.kind in ALTERNATIVE_KINDS else None
+    if job is not None and artifact.risk_level and artifact.risk_level != RiskLevel.GREEN:
+        context["alternatives_url"] = f"{reverse('run-page', args=[artifact.run_id])}?alternatives=1#other-tools"
+        if request.GET.get("alternatives") == "1":
+            context["alternatives"] = alternatives.tools_for(job)
+    return render(request, "pages/run_detail.html", context)
 
 
 class DiffPageQuery(serializers.Serializer):

@@ -54,6 +54,10 @@ def pages(shop):
     ok = job(operator, **{**JOB, "tool_id": "router:fret_0_58mm"}, design=fret_board)
     assert ok.status == "OK", ok.errors
     blocked = job(operator, **JOB, design={"shape": "ring", "od": 120, "width": 8, "depth": 2}, cut={"rpm": 60000})
+    # A ring channel narrower than the 1/4 in bit: RED, with the tools that would cut it on asking.
+    too_wide = job(
+        operator, **{**JOB, "tool_id": "router:upcut_1_4in"}, design={"shape": "ring", "od": 100, "width": 4}
+    )
     waiting = drive("feasibility_ready", creator=operator)
     approved = drive("approved", creator=operator, approver=approver)
     editable = drive("context_ready", creator=operator)
@@ -62,6 +66,7 @@ def pages(shop):
         "runs_list": "/runs",
         "run_detail": f"/runs/{ok.run_id}",
         "run_detail_blocked": f"/runs/{blocked.run_id}",
+        "run_other_tools": f"/runs/{too_wide.run_id}?alternatives=1",
         "run_drawing_page": f"/runs/{ok.run_id}/drawing",
         "run_approval": f"/runs/{approved.approval_run_id}",
         "diff": f"/runs/diff?a={ok.run_id}&b={blocked.run_id}&all=1",

@@ -1,0 +1,77 @@
+"""Which tools of today's registry would do a job that was not GREEN: the run page's answer to "what should I
+cut this with?".
+
+Each tool in the registry is judged on the job's own material, machine, fixture and design by the same engine,
+with the registry's cut for that tool (a client's overrides were for the tool it named, so they are dropped).
+Nothing is recorded: this is advice read off today's registry, never a verdict; a job is judged, and released,
+only when it is sent with the tool chosen. Outlines are not tried: planning a drawing once per tool costs
+seconds, not milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from feasibility.enums import RiskLevel, Shape
+from feasibility.selectors import registry_list, registry_lookup
+from feasibility.services import configured_engine
+
+# The most tools listed; the best first.
+MAX_LISTED = 6
+# What is worth suggesting: a verdict that may be released (GREEN, or YELLOW through the shop's rules).
+WORTH = (RiskLevel.GREEN, RiskLevel.YELLOW)
+
+
+@dataclass(frozen=True)
+class Alternative:
+    tool_id: str
+    name: str
+    risk_level: str
+    score: float
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Alternatives:
+    tried: int  # how many tools were judged
+    found: tuple[Alternative, ...]
+    skipped: str = ""  # why none were tried, when none were
+
+
+def job_of(request: dict) -> dict | None:
+    """The job a run's request names, as the engine takes it; None when it names none it could judge."""
+    if not isinstance(request, dict) or not isinstance(request.get("design"), dict):
+        return None
+    ids = {key: request.get(key) for key in ("tool_id", "material_id", "machine_id")}
+    if not all(isinstance(value, str) and value for value in ids.values()):
+        return None
+    fixture = request.get("fixture")
+    return {**ids, "fixture": fixture if isinstance(fixture, str) else None, "design": request["design"], "cut": None}
+
+
+def tools_for(job: dict) -> Alternatives:
+    """The registry's other tools that would make ``job`` GREEN or YELLOW, best first (GREEN before YELLOW, then
+    by score, then by id), at most MAX_LISTED of them."""
+    if job["design"].get("shape") == Shape.OUTLINE:
+        return Alternatives(0, (), skipped="Other tools are not tried for drawings: each would plan the toolpath anew.")
+    snapshot = registry_lookup(tool_id="", material_id=job["material_id"], machine_id=job["machine_id"])
+    if snapshot["material"] is None or snapshot["machine"] is None:
+        return Alternatives(0, (), skipped="The job's material or machine is not in today's registry.")
+    engine = configured_engine()
+    context = {key: snapshot[key] for key in ("material", "machine", "policy")}
+    found, tried = [], 0
+    for tool in registry_list("tools"):
+        if tool["tool_id"] == job["tool_id"]:
+            continue
+        tried += 1
+        try:
+            verdict = engine({**job, "tool_id": tool["tool_id"]}, tool=tool, **context)
+        except Exception:
+            continue  # advice only: a tool the engine (a plug-in, say) cannot judge is not suggested
+        if verdict.get("risk_level") in WORTH:
+            found.append(
+                Alternative(tool["tool_id"], tool.get("name") or "", verdict["risk_level"], float(verdict["score"]),
+                            tuple(verdict.get("warnings") or ()))
+            )  # fmt: skip
+    found.sort(key=lambda item: (item.risk_level != RiskLevel.GREEN, -item.score, item.tool_id))
+    return Alternatives(tried, tuple(found[:MAX_LISTED]))
