@@ -49,6 +49,32 @@ def job_of(request: dict) -> dict | None:
     return {**ids, "fixture": fixture if isinstance(fixture, str) else None, "design": request["design"], "cut": None}
 
 
+JUDGED_KINDS = ("feasibility", "toolpaths")
+
+
+def for_run(artifact) -> Alternatives:
+    """The other tools for the job a run judged; none, with the reason, for a GREEN run or one that judged no
+    job (an approval, a refusal before the engine ran)."""
+    job = job_of(artifact.request) if artifact.kind in JUDGED_KINDS else None
+    if job is None or not artifact.risk_level:
+        return Alternatives(0, (), skipped="The run judged no job: there is nothing to try another tool on.")
+    if artifact.risk_level == RiskLevel.GREEN:
+        return Alternatives(0, (), skipped="The run was GREEN: its own tool passes.")
+    return tools_for(job)
+
+
+def as_json(found: Alternatives) -> dict:
+    return {
+        "tried": found.tried,
+        "alternatives": [
+            {"tool_id": item.tool_id, "name": item.name, "risk_level": item.risk_level, "score": item.score,
+             "warnings": list(item.warnings)}
+            for item in found.found
+        ],
+        "skipped": found.skipped or None,
+    }  # fmt: skip
+
+
 def tools_for(job: dict) -> Alternatives:
     """The registry's other tools that would make ``job`` GREEN or YELLOW, best first (GREEN before YELLOW, then
     by score, then by id), at most MAX_LISTED of them."""

@@ -5,10 +5,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from feasibility import selectors
+from feasibility import alternatives, selectors
 from feasibility.board_drawing import fret_board_dxf
 from feasibility.models import registry_id_validator
 from feasibility.serializers import REGISTRY_SERIALIZERS
@@ -69,6 +70,49 @@ def _registry_views(registry: str) -> tuple[type[APIView], type[APIView]]:
 
 
 REGISTRY_VIEWS = {registry: _registry_views(registry) for registry in REGISTRY_SERIALIZERS}
+
+
+class RunAlternativesView(APIView):
+    """``GET runs/{run_id}/alternatives``: the other tools of today's registry that would pass the job a run
+    judged (the run page's "Which tools would pass this job?")."""
+
+    @extend_schema(
+        operation_id="runs_alternatives",
+        summary="Which other tools would pass the job a run judged",
+        description="Each other tool of today's registry is judged by the engine on the run's material, machine, "
+        "fixture and design, at the tool's registry cut; those judged GREEN or YELLOW are listed, GREEN first, then "
+        "by score (at most 6). Advice only: nothing is recorded, and a job is released only when it is sent with "
+        "the tool. `skipped` says why nothing was tried: a GREEN run, a run that judged no job, a drawing (not "
+        "tried: each tool would plan its toolpath anew), a material or machine no longer in the registry. Any "
+        "RMOS role.",
+        responses={
+            200: inline_serializer(
+                "RunAlternatives",
+                {
+                    "run_id": serializers.CharField(),
+                    "tried": serializers.IntegerField(help_text="How many other tools were judged."),
+                    "alternatives": inline_serializer(
+                        "RunAlternative",
+                        {
+                            "tool_id": serializers.CharField(),
+                            "name": serializers.CharField(),
+                            "risk_level": serializers.ChoiceField(choices=["GREEN", "YELLOW"]),
+                            "score": serializers.FloatField(),
+                            "warnings": serializers.ListField(child=serializers.CharField()),
+                        },
+                        many=True,
+                    ),
+                    "skipped": serializers.CharField(allow_null=True),
+                },
+            ),
+            400: _problem("INVALID_RUN_ID"),
+            404: _problem("RUN_NOT_FOUND"),
+        },
+        tags=["runs"],
+    )
+    def get(self, request, run_id: str):
+        artifact = run_get(run_id)
+        return Response({"run_id": artifact.run_id, **alternatives.as_json(alternatives.for_run(artifact))})
 
 
 class RunBoardDrawingView(APIView):

@@ -40,8 +40,6 @@ TEXT_FILTERS = (
     ("session_id", "Session", ""),
 )
 PAGE_SIZES = (25, 50, 100, 200)
-# The runs that judged a job (a refused approval judged nothing of its own).
-ALTERNATIVE_KINDS = (RunKind.FEASIBILITY, RunKind.TOOLPATHS)
 
 
 def _filter_controls(query) -> dict:
@@ -114,11 +112,11 @@ def run_detail(request, run_id: str):
     artifact = selectors.run_get(run_id)
     context = present.run_detail(artifact)
     # Other tools for a job that was not GREEN: judged on asking (?alternatives=1), never on every view.
-    job = alternatives.job_of(artifact.request) if artifact.kind in ALTERNATIVE_KINDS else None
+    job = alternatives.job_of(artifact.request) if artifact.kind in alternatives.JUDGED_KINDS else None
     if job is not None and artifact.risk_level and artifact.risk_level != RiskLevel.GREEN:
         context["alternatives_url"] = f"{reverse('run-page', args=[artifact.run_id])}?alternatives=1#other-tools"
         if request.GET.get("alternatives") == "1":
-            context["alternatives"] = alternatives.tools_for(job)
+            context["alternatives"] = alternatives.for_run(artifact)
     return render(request, "pages/run_detail.html", context)
 
 
