@@ -6,7 +6,8 @@ import pytest
 from feasibility.services import feasibility_evaluate
 from runs.models import RunArtifact
 from tests.drawings import dxf_text, rounded_rect
-from tests.pages.conftest import job, visible
+from tests.pages.conftest import CONTEXT, RING, drive, job, visible
+from workflow import services
 
 TOO_WIDE = "router:upcut_1_4in"  # 6.35 mm across, for a ring channel 4 mm wide
 
@@ -79,3 +80,16 @@ def test_other_tools_are_not_tried_where_they_cannot_be(operator, operator_page,
     assert run.risk_level in ("RED", "UNKNOWN")
     response = operator_page.get(f"/runs/{run.run_id}", {"alternatives": "1"})
     assert words in visible(response)
+
+
+def test_a_session_whose_verdict_is_not_green_links_to_the_tools_that_would_pass(operator, operator_page):
+    session = services.session_create(actor=operator, design=RING, context={**CONTEXT, "tool_id": TOO_WIDE}).session
+    services.session_request_feasibility(session=session, actor=operator)
+    session.refresh_from_db()
+    assert session.risk_level == "RED"
+    link = f'href="/runs/{session.feasibility_run_id}?alternatives=1#other-tools"'
+    assert link in operator_page.get(f"/sessions/{session.pk}").content.decode()
+    listed = operator_page.get(f"/runs/{session.feasibility_run_id}", {"alternatives": "1"})
+    assert "router:downcut_1_8in" in _section(listed.content.decode())
+    green = drive("feasibility_ready", creator=operator)
+    assert "Which tools would pass?" not in operator_page.get(f"/sessions/{green.pk}").content.decode()
