@@ -52,11 +52,24 @@ def job_of(request: dict) -> dict | None:
 JUDGED_KINDS = ("feasibility", "toolpaths")
 
 
+def judged_job(artifact) -> dict | None:
+    """The job a run judged (``job_of`` its request), or None for a run that judged none: an approval, a
+    refusal before the engine ran."""
+    if artifact.kind not in JUDGED_KINDS or not artifact.risk_level:
+        return None
+    return job_of(artifact.request)
+
+
+def worth_asking(artifact) -> bool:
+    """Whether another tool could do better: the run judged a job, and not GREEN."""
+    return artifact.risk_level != RiskLevel.GREEN and judged_job(artifact) is not None
+
+
 def for_run(artifact) -> Alternatives:
     """The other tools for the job a run judged; none, with the reason, for a GREEN run or one that judged no
-    job (an approval, a refusal before the engine ran)."""
-    job = job_of(artifact.request) if artifact.kind in JUDGED_KINDS else None
-    if job is None or not artifact.risk_level:
+    job."""
+    job = judged_job(artifact)
+    if job is None:
         return Alternatives(0, (), skipped="The run judged no job: there is nothing to try another tool on.")
     if artifact.risk_level == RiskLevel.GREEN:
         return Alternatives(0, (), skipped="The run was GREEN: its own tool passes.")

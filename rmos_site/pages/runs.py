@@ -9,7 +9,6 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from feasibility import alternatives
-from feasibility.enums import RiskLevel
 from feasibility.services import job_check_role
 from rmos_site.core.bodylimit import accepts_drawings
 from rmos_site.core.enums import Role
@@ -112,8 +111,7 @@ def run_detail(request, run_id: str):
     artifact = selectors.run_get(run_id)
     context = present.run_detail(artifact)
     # Other tools for a job that was not GREEN: judged on asking (?alternatives=1), never on every view.
-    job = alternatives.job_of(artifact.request) if artifact.kind in alternatives.JUDGED_KINDS else None
-    if job is not None and artifact.risk_level and artifact.risk_level != RiskLevel.GREEN:
+    if alternatives.worth_asking(artifact):
         context["alternatives_url"] = f"{reverse('run-page', args=[artifact.run_id])}?alternatives=1#other-tools"
         if request.GET.get("alternatives") == "1":
             context["alternatives"] = alternatives.for_run(artifact)
